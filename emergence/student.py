@@ -1,0 +1,104 @@
+"""Write the student version of exercise notebooks.
+
+    python -m emergence.student                      # notebooks/*_exercises.ipynb -> student/
+    python -m emergence.student notebooks/ch01_exercises.ipynb --out homework/
+
+Every ``# BEGIN SOLUTION`` ... ``# END SOLUTION`` region becomes a stub: each name the
+solution assigned becomes ``name = ...`` and each function it defined keeps its signature
+and docstring with an empty body, so the checks still run and say "not answered yet".
+Cells tagged ``instructor`` are dropped; all outputs and widget state are cleared.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import sys
+import textwrap
+from pathlib import Path
+
+import nbformat
+
+from .execute import NOTEBOOKS, ROOT, SOLUTION_BEGIN, SOLUTION_END
+
+STUB = "...  # YOUR CODE HERE"
+
+
+def _stub_for(code: str) -> list[str]:
+    """Stub lines (unindented) for one solution region's code."""
+    try:
+        tree = ast.parse(textwrap.dedent(code))
+    except SyntaxError:
+        return [STUB]
+    lines = []
+    for node in tree.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = [ast.unparse(t) for t in targets]
+            lines.append(" = ".join(names) + " = " + STUB)
+        elif isinstance(node, ast.FunctionDef):
+            lines.append(f"def {node.name}({ast.unparse(node.args)}):")
+            doc = ast.get_docstring(node)
+            if doc:
+                lines.append(textwrap.indent(f'"""{doc}"""', "    "))
+            lines.append("    " + STUB)
+    return lines or [STUB]
+
+
+def strip_solutions(source: str) -> str:
+    """``source`` with every solution region replaced by its stub."""
+    out, region, indent = [], None, ""
+    for line in source.splitlines():
+        marker = line.strip()
+        if marker == SOLUTION_BEGIN:
+            if region is not None:
+                raise ValueError(f"nested {SOLUTION_BEGIN!r} in:\n{source}")
+            region, indent = [], line[: len(line) - len(line.lstrip())]
+        elif marker == SOLUTION_END:
+            if region is None:
+                raise ValueError(f"{SOLUTION_END!r} without {SOLUTION_BEGIN!r} in:\n{source}")
+            out.extend(indent + s for s in _stub_for("\n".join(region)))
+            region = None
+        elif region is not None:
+            region.append(line)
+        else:
+            out.append(line)
+    if region is not None:
+        raise ValueError(f"{SOLUTION_BEGIN!r} without {SOLUTION_END!r} in:\n{source}")
+    return "\n".join(out)
+
+
+def student_version(nb):
+    """A copy of notebook ``nb`` with solutions stubbed, instructor cells dropped, outputs cleared."""
+    nb = nbformat.from_dict(nb)
+    nb.cells = [c for c in nb.cells if "instructor" not in c.metadata.get("tags", [])]
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.source = strip_solutions(cell.source)
+            cell.outputs, cell.execution_count = [], None
+            tags = cell.metadata.get("tags", [])
+            if "hide-input" in tags:
+                tags.remove("hide-input")
+    nb.metadata.pop("widgets", None)
+    nb.metadata.pop("emergence", None)
+    return nb
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m emergence.student",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("paths", nargs="*", type=Path, help="exercise notebooks (default: all)")
+    parser.add_argument("--out", type=Path, default=ROOT / "student", help="output folder")
+    args = parser.parse_args(argv)
+    paths = args.paths or sorted(NOTEBOOKS.glob("*_exercises.ipynb"))
+    args.out.mkdir(parents=True, exist_ok=True)
+    for path in paths:
+        if path.suffix != ".ipynb" or not path.is_file():
+            parser.error(f"not a notebook: {path}")
+        target = args.out / path.name
+        nbformat.write(student_version(nbformat.read(path, as_version=4)), target)
+        print(f"wrote {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
