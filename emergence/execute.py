@@ -50,7 +50,7 @@ def stale(path: Path) -> str | None:
         return f"{path.name} was never run by the executor; run: {COMMAND} {path.as_posix()}"
     if fingerprint(nb, meta["modules"]) != meta["fingerprint"]:
         return (f"{path.name} is stale (its code or the library changed since its outputs were "
-                f"stored); run: {COMMAND} {path.relative_to(ROOT).as_posix()}")
+                f"stored); run: {COMMAND} {path.as_posix()}")
     return None
 
 

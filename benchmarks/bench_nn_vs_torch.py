@@ -1,0 +1,406 @@
+"""emergence.nn against PyTorch CPU on the course's two live-training workloads.
+
+    pip install torch==2.13.0          # only for this benchmark
+    python benchmarks/bench_nn_vs_torch.py [--quick]
+
+Cases (float32, full batch, AdamW, identical initial weights and data):
+  1. grokking MLP: p = 97, embeddings 128 for a and b (shared table, concatenated),
+     hidden 256 (ReLU), 40 % of the pairs as training data;
+  2. one-layer transformer: p = 59, tokens "a b =", d_model 64, 4 heads,
+     MLP 256 (ReLU), pre-LayerNorm, 40 % of the pairs.
+
+Protocol: both engines train the same run side by side in one process, in
+interleaved blocks (A/B then B/A, ...) with a 0.2 s idle gap before each block
+(OpenBLAS threads spin for ~0.1 s after a call).  Every step
+(zero_grad, forward, loss, backward, AdamW step) is timed; evaluation on the
+test pairs every few steps is not.  Reported: the median step time of each
+engine and their ratio (numpy / torch), the steps at which both runs reach the
+same accuracy milestones, the peak memory of a short training run in a fresh
+process (resident-set growth for both engines; tracemalloc peak for numpy),
+and sustained GFLOP/s (model matmul FLOPs / step time) against this machine's
+float32 matmul peak.  The last line prints the worse of the two ratios.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+try:
+    import torch
+    import torch.nn.functional as TF
+except ImportError:
+    sys.exit("This benchmark compares against PyTorch, which is not installed.\n"
+             "Install it (for the benchmark only) with:  pip install torch==2.13.0")
+
+import emergence.nn as nn
+from emergence.nn import functional as F
+
+SEED = 0
+GAP = 0.2                 # idle seconds before each timed block
+MILESTONES = [("train_acc", 0.5), ("train_acc", 0.9), ("train_acc", 0.99),
+              ("test_acc", 0.5), ("test_acc", 0.9), ("test_acc", 0.99)]
+
+
+# --------------------------------------------------------------------- data
+def modular_addition(p: int, frac: float, seed: int = SEED):
+    """All pairs (a, b) with label (a + b) mod p, split into train/test."""
+    a, b = np.divmod(np.arange(p * p), p)
+    order = np.random.default_rng(seed).permutation(p * p)
+    n_train = int(round(frac * p * p))
+    pairs, labels = np.stack([a, b], axis=1), (a + b) % p
+    tr, te = order[:n_train], order[n_train:]
+    return pairs[tr], labels[tr], pairs[te], labels[te]
+
+
+# ------------------------------------------------------------------- models
+class NumpyMLP(nn.Module):
+    def __init__(self, p, d, hidden, rng):
+        rng = np.random.default_rng(rng)
+        self.embed = nn.Embedding(p, d, rng=rng)
+        self.hidden = nn.Linear(2 * d, hidden, rng=rng)
+        self.out = nn.Linear(hidden, p, rng=rng)
+
+    def forward(self, pairs):
+        x = self.embed(pairs).reshape(len(pairs), -1)
+        return self.out(self.hidden(x).relu())
+
+
+class TorchMLP(torch.nn.Module):
+    def __init__(self, p, d, hidden):
+        super().__init__()
+        self.embed = torch.nn.Embedding(p, d)
+        self.hidden = torch.nn.Linear(2 * d, hidden)
+        self.out = torch.nn.Linear(hidden, p)
+
+    def forward(self, pairs):
+        x = self.embed(pairs).reshape(len(pairs), -1)
+        return self.out(TF.relu(self.hidden(x)))
+
+
+class NumpyTransformer(nn.Module):
+    """Reads the logits at the last position ('=')."""
+
+    def __init__(self, p, d, heads, d_mlp, rng):
+        self.net = nn.Transformer(p + 1, d, heads, d_mlp, max_len=3, n_out=p, rng=rng)
+
+    def forward(self, tokens):
+        return self.net(tokens)[:, -1]
+
+
+class TorchTransformer(torch.nn.Module):
+    """The same architecture as ``emergence.nn.Transformer`` (one pre-LN block)."""
+
+    def __init__(self, p, d, heads, d_mlp, attention):
+        super().__init__()
+        self.heads, self.attention = heads, attention
+        self.embed = torch.nn.Embedding(p + 1, d)
+        self.pos = torch.nn.Embedding(3, d)
+        self.ln1, self.ln2, self.ln_f = (torch.nn.LayerNorm(d) for _ in range(3))
+        self.qkv, self.proj = torch.nn.Linear(d, 3 * d), torch.nn.Linear(d, d)
+        self.fc1, self.fc2 = torch.nn.Linear(d, d_mlp), torch.nn.Linear(d_mlp, d)
+        self.unembed = torch.nn.Linear(d, p)
+
+    def forward(self, tokens):
+        b, t = tokens.shape
+        x = self.embed(tokens) + self.pos.weight[:t]
+        q, k, v = self.qkv(self.ln1(x)).view(b, t, 3, self.heads, -1).permute(2, 0, 3, 1, 4)
+        if self.attention == "sdpa":
+            a = TF.scaled_dot_product_attention(q, k, v, is_causal=True)
+        else:  # written out, as in most tutorials
+            s = (q @ k.transpose(-2, -1)) / (q.shape[-1] ** 0.5)
+            s = s.masked_fill(torch.ones(t, t, dtype=torch.bool).triu(1), float("-inf"))
+            a = torch.softmax(s, dim=-1) @ v
+        x = x + self.proj(a.transpose(1, 2).reshape(b, t, -1))
+        x = x + self.fc2(TF.relu(self.fc1(self.ln2(x))))
+        return self.unembed(self.ln_f(x))[:, -1]
+
+
+# numpy parameter name -> torch parameter name (Linear weights are transposed)
+TRANSFORMER_NAMES = {
+    "net.embed.weight": "embed.weight", "net.pos.weight": "pos.weight",
+    "net.blocks.0.ln1.weight": "ln1.weight", "net.blocks.0.ln1.bias": "ln1.bias",
+    "net.blocks.0.attn.qkv.weight": "qkv.weight", "net.blocks.0.attn.qkv.bias": "qkv.bias",
+    "net.blocks.0.attn.out.weight": "proj.weight", "net.blocks.0.attn.out.bias": "proj.bias",
+    "net.blocks.0.ln2.weight": "ln2.weight", "net.blocks.0.ln2.bias": "ln2.bias",
+    "net.blocks.0.mlp.layers.0.weight": "fc1.weight", "net.blocks.0.mlp.layers.0.bias": "fc1.bias",
+    "net.blocks.0.mlp.layers.2.weight": "fc2.weight", "net.blocks.0.mlp.layers.2.bias": "fc2.bias",
+    "net.ln_f.weight": "ln_f.weight", "net.ln_f.bias": "ln_f.bias",
+    "net.unembed.weight": "unembed.weight", "net.unembed.bias": "unembed.bias",
+}
+
+
+def copy_weights(np_model, torch_model, names=None):
+    """Give the torch model exactly the numpy model's initial weights."""
+    tparams = dict(torch_model.named_parameters())
+    with torch.no_grad():
+        for name, p in np_model.named_parameters():
+            target = tparams.pop(names[name] if names else name)
+            value = p.data.T if (p.ndim == 2 and "embed" not in name and "pos" not in name) else p.data
+            assert tuple(target.shape) == value.shape, (name, target.shape, value.shape)
+            target.copy_(torch.from_numpy(np.ascontiguousarray(value)))
+    assert not tparams, f"torch parameters left without a value: {sorted(tparams)}"
+
+
+# ------------------------------------------------------------------- cases
+def case_config(name: str) -> dict:
+    if name == "mlp":
+        p, d, hidden = 97, 128, 256
+        xtr, ytr, xte, yte = modular_addition(p, 0.4)
+        n_tr = len(xtr)
+        fwd = 2 * n_tr * (2 * d * hidden + hidden * p)
+        return dict(
+            title=f"grokking MLP (p={p}, embed {d}x2, hidden {hidden}, batch {n_tr})",
+            data=(xtr, ytr, xte, yte), opt=dict(lr=1e-2, betas=(0.9, 0.98), weight_decay=1.0),
+            make_np=lambda: NumpyMLP(p, d, hidden, SEED),
+            make_torch=lambda attention: TorchMLP(p, d, hidden), names=None,
+            flops=3 * fwd, steps=1000, eval_every=10)
+    if name == "transformer":
+        p, d, heads, d_mlp, t = 59, 64, 4, 256, 3
+        xtr, ytr, xte, yte = modular_addition(p, 0.4)
+        tok = lambda x: np.concatenate([x, np.full((len(x), 1), p)], axis=1)  # noqa: E731
+        n_tr = len(xtr)
+        rows = n_tr * t
+        fwd = 2 * rows * (d * 3 * d + d * d + 2 * d * d_mlp + d * p) + 2 * 2 * n_tr * t * t * d
+        return dict(
+            title=f"1-layer transformer (p={p}, d_model {d}, {heads} heads, MLP {d_mlp}, batch {n_tr})",
+            data=(tok(xtr), ytr, tok(xte), yte), opt=dict(lr=1e-3, betas=(0.9, 0.98), weight_decay=1.0),
+            make_np=lambda: NumpyTransformer(p, d, heads, d_mlp, SEED),
+            make_torch=lambda attention: TorchTransformer(p, d, heads, d_mlp, attention),
+            names=TRANSFORMER_NAMES, flops=3 * fwd, steps=1500, eval_every=10)
+    raise ValueError(name)
+
+
+class NumpyRun:
+    label = "numpy"
+
+    def __init__(self, cfg):
+        self.x, self.y, self.xte, self.yte = cfg["data"]
+        self.model = cfg["make_np"]()
+        self.opt = nn.AdamW(self.model, **cfg["opt"])
+
+    def step(self):
+        self.opt.zero_grad()
+        logits = self.model(self.x)
+        loss = F.softmax_cross_entropy(logits, self.y)
+        loss.backward()
+        self.opt.step()
+        return loss.item(), F.accuracy(logits, self.y)
+
+    def test_acc(self):
+        with nn.no_grad():
+            return F.accuracy(self.model(self.xte), self.yte)
+
+
+class TorchRun:
+    label = "torch"
+
+    def __init__(self, cfg, np_model, attention):
+        x, y, xte, yte = cfg["data"]
+        self.x, self.y = torch.from_numpy(x), torch.from_numpy(y)
+        self.xte, self.yte = torch.from_numpy(xte), torch.from_numpy(yte)
+        self.model = cfg["make_torch"](attention)
+        copy_weights(np_model, self.model, cfg["names"])
+        self.opt = torch.optim.AdamW(self.model.parameters(), **cfg["opt"])
+
+    def step(self):
+        self.opt.zero_grad(set_to_none=True)
+        logits = self.model(self.x)
+        loss = TF.cross_entropy(logits, self.y)
+        loss.backward()
+        self.opt.step()
+        return loss.item(), (logits.argmax(-1) == self.y).float().mean().item()
+
+    def test_acc(self):
+        with torch.no_grad():
+            return (self.model(self.xte).argmax(-1) == self.yte).float().mean().item()
+
+
+def run_case(name: str, steps: int, block: int, attention: str) -> dict:
+    cfg = case_config(name)
+    engines = [NumpyRun(cfg)]
+    engines.append(TorchRun(cfg, engines[0].model, attention))
+    record = {e.label: dict(loss=[], train_acc=[], test_steps=[], test_acc=[], times=[])
+              for e in engines}
+    done = {e.label: 0 for e in engines}
+
+    def run_block(engine, n):
+        rec = record[engine.label]
+        for _ in range(n):
+            s = done[engine.label]
+            if s % cfg["eval_every"] == 0:
+                rec["test_steps"].append(s)
+                rec["test_acc"].append(engine.test_acc())
+            t0 = time.perf_counter()
+            loss, acc = engine.step()
+            rec["times"].append(time.perf_counter() - t0)
+            rec["loss"].append(loss)
+            rec["train_acc"].append(acc)
+            done[engine.label] = s + 1
+
+    gc.collect()
+    for i in range(0, steps, block):
+        order = engines if (i // block) % 2 == 0 else engines[::-1]
+        for engine in order:
+            time.sleep(GAP)
+            run_block(engine, min(block, steps - i))
+    for engine in engines:
+        rec = record[engine.label]
+        rec["test_steps"].append(steps)
+        rec["test_acc"].append(engine.test_acc())
+    warm = min(10, steps // 5)   # the first steps (page faults, lazy init) are not timed
+    out = dict(title=cfg["title"], flops=cfg["flops"], steps=steps)
+    for label, rec in record.items():
+        rec = {k: np.asarray(v) for k, v in rec.items()}
+        rec["median"] = float(np.median(rec["times"][warm:]))
+        rec["iqr"] = [float(q) for q in np.percentile(rec["times"][warm:], [25, 75])]
+        out[label] = rec
+    return out
+
+
+def milestone(rec, metric, threshold):
+    if metric == "train_acc":
+        values, steps = rec["train_acc"], np.arange(len(rec["train_acc"]))
+    else:
+        values, steps = rec["test_acc"], rec["test_steps"]
+    hit = values >= threshold
+    return int(steps[np.argmax(hit)]) if hit.any() else None
+
+
+# ------------------------------------------------------------------ memory
+def _status(field: str) -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024  # MiB
+    return float("nan")
+
+
+def probe_memory(name: str, engine: str, attention: str, steps: int = 8) -> dict:
+    """In a fresh process: growth of the resident set during a short training run."""
+    import tracemalloc
+    cfg = case_config(name)
+    run = NumpyRun(cfg)
+    if engine == "torch":
+        run = TorchRun(cfg, run.model, attention)
+    gc.collect()
+    base = _status("VmRSS")
+    try:   # reset the peak-RSS counter (Linux >= 4.0)
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+    if engine == "numpy":
+        tracemalloc.start()
+    for _ in range(steps):
+        run.step()
+    result = dict(rss_peak_growth_mib=_status("VmHWM") - base)
+    if engine == "numpy":
+        result["tracemalloc_peak_mib"] = tracemalloc.get_traced_memory()[1] / 2 ** 20
+        tracemalloc.stop()
+    return result
+
+
+def memory(name: str, engine: str, attention: str) -> dict:
+    cmd = [sys.executable, __file__, "--probe", name, engine, "--torch-attention", attention]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# ------------------------------------------------------------------- peak
+def matmul_peak(n: int = 2048, repeats: int = 7) -> dict:
+    """GFLOP/s of a large float32 matrix product, numpy (OpenBLAS) and torch."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((n, n), dtype=np.float32)
+    b = rng.standard_normal((n, n), dtype=np.float32)
+    ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+    res = {}
+    for label, f in [("numpy", lambda: a @ b), ("torch", lambda: ta @ tb)]:
+        f()
+        times = []
+        for _ in range(repeats):
+            time.sleep(GAP)
+            t0 = time.perf_counter()
+            f()
+            times.append(time.perf_counter() - t0)
+        res[label] = 2 * n ** 3 / min(times) / 1e9
+    return res
+
+
+def blas_info() -> str:
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "threadpoolctl not installed (pip install threadpoolctl for BLAS details)"
+    parts = [f"{i.get('internal_api')} {i.get('version')} {i.get('architecture', '')} "
+             f"threads={i.get('num_threads')}" for i in threadpool_info()]
+    return "; ".join(parts)
+
+
+# -------------------------------------------------------------------- main
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="few steps (smoke test, no milestones)")
+    ap.add_argument("--cases", default="mlp,transformer")
+    ap.add_argument("--block", type=int, default=25, help="steps per timed block")
+    ap.add_argument("--torch-attention", choices=["sdpa", "manual"], default="sdpa",
+                    help="torch attention: F.scaled_dot_product_attention or written out")
+    ap.add_argument("--probe", nargs=2, metavar=("CASE", "ENGINE"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.probe:
+        print(json.dumps(probe_memory(*args.probe, args.torch_attention)))
+        return
+
+    print(f"numpy {np.__version__}, torch {torch.__version__} ({torch.get_num_threads()} threads), "
+          f"{os.cpu_count()} CPUs, OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}")
+    print(f"BLAS: {blas_info()}")
+    print(f"allocator tuned (mallopt): {nn.tune_allocator()}")
+    with open("/proc/loadavg") as f:
+        print(f"load average at start: {' '.join(f.read().split()[:3])}")
+    peak = matmul_peak()
+    print(f"float32 matmul peak (2048^3): numpy {peak['numpy']:.0f} GFLOP/s, "
+          f"torch {peak['torch']:.0f} GFLOP/s")
+
+    ratios = []
+    for name in args.cases.split(","):
+        cfg = case_config(name)
+        steps = 60 if args.quick else cfg["steps"]
+        res = run_case(name, steps, args.block, args.torch_attention)
+        a, b = res["numpy"], res["torch"]
+        ratio = a["median"] / b["median"]
+        ratios.append(ratio)
+        print(f"\n== {res['title']}, {steps} steps, AdamW, torch attention: {args.torch_attention}"
+              if name == "transformer" else f"\n== {res['title']}, {steps} steps, AdamW")
+        for label, r in (("numpy", a), ("torch", b)):
+            print(f"{label:>6}: median step {r['median'] * 1e3:7.2f} ms "
+                  f"(IQR {r['iqr'][0] * 1e3:.2f}-{r['iqr'][1] * 1e3:.2f}), "
+                  f"{res['flops'] / r['median'] / 1e9:6.1f} GFLOP/s "
+                  f"({res['flops'] / r['median'] / 1e9 / peak['numpy'] * 100:.0f}% of matmul peak)")
+        print(f"step-time ratio numpy/torch: {ratio:.3f}")
+        n = min(50, steps)
+        rel = np.abs(a["loss"][:n] - b["loss"][:n]) / np.abs(b["loss"][:n])
+        print(f"loss at steps 0/10/{steps - 1}: numpy " +
+              "/".join(f"{a['loss'][s]:.4f}" for s in (0, 10, steps - 1)) + ", torch " +
+              "/".join(f"{b['loss'][s]:.4f}" for s in (0, 10, steps - 1)) +
+              f"; max relative loss difference over the first {n} steps: {rel.max():.1e}")
+        for metric, thr in MILESTONES:
+            ma, mb = milestone(a, metric, thr), milestone(b, metric, thr)
+            print(f"  first step with {metric} >= {thr}: numpy {ma}, torch {mb}")
+        for label in ("numpy", "torch"):
+            mem = memory(name, label, args.torch_attention)
+            extra = (f", tracemalloc peak {mem['tracemalloc_peak_mib']:.1f} MiB"
+                     if "tracemalloc_peak_mib" in mem else "")
+            print(f"{label:>6}: peak RSS growth during training {mem['rss_peak_growth_mib']:.1f} MiB{extra}")
+    with open("/proc/loadavg") as f:
+        print(f"\nload average at end: {' '.join(f.read().split()[:3])}")
+    print(f"worst ratio: {max(ratios):.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,21 @@
+"""Hand a computed number to the book's text pages (myst-nb ``glue``), so prose never types it.
+
+A page quotes it with ``{glue:text}`notebooks/ch01_lab.ipynb::key``` style references.
+Outside a Jupyter Book toolchain (e.g. on Colab) gluing is skipped silently.
+"""
+from __future__ import annotations
+
+from ._validate import check_int
+
+
+def glue(name: str, value: float, digits: int = 3) -> float:
+    """Glue ``value`` rounded to ``digits`` under ``name``; return the rounded value."""
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"name must be an identifier-like str, got {name!r}")
+    rounded = round(float(value), check_int("digits", digits, min=0, max=12))
+    try:
+        from myst_nb import glue as myst_glue
+    except ImportError:
+        return rounded
+    myst_glue(name, rounded, display=False)
+    return rounded

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Run every test on a fresh machine: install, build the book, then unit tests, the
+# notebook contract, nbval over every notebook (strict: stored outputs compared) and the
+# browser tests on the built book (headless Chromium, network blocked).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "== installing Chromium (Debian package) for the browser tests"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+echo "== building the book"
+bash scripts/build.sh
+echo "== tests"
+python3 -m pytest -p no:cacheprovider --nbval --nbval-kernel-name python3 --durations=15 \
+  tests notebooks "$@"
