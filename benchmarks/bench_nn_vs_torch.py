@@ -141,8 +141,10 @@ def copy_weights(np_model, torch_model, names=None):
     tparams = dict(torch_model.named_parameters())
     with torch.no_grad():
         for name, p in np_model.named_parameters():
-            target = tparams.pop(names[name] if names else name)
-            value = p.data.T if (p.ndim == 2 and "embed" not in name and "pos" not in name) else p.data
+            tname = names[name] if names else name
+            target = tparams.pop(tname)
+            owner = torch_model.get_submodule(tname.rpartition(".")[0])
+            value = p.data.T if isinstance(owner, torch.nn.Linear) and p.ndim == 2 else p.data
             assert tuple(target.shape) == value.shape, (name, target.shape, value.shape)
             target.copy_(torch.from_numpy(np.ascontiguousarray(value)))
     assert not tparams, f"torch parameters left without a value: {sorted(tparams)}"

@@ -100,7 +100,7 @@ def _control(name: str, values: list, label: str) -> widgets.Widget:
 
 
 def explore(plot, grid: dict, *, title: str, labels: dict | None = None,
-            figsize=(6.4, 3.6), dpi: int = 72, max_bytes: int = MAX_BYTES) -> Demo:
+            figsize=(6.4, 3.4), dpi: int = 90, max_bytes: int = MAX_BYTES) -> Demo:
     """Render ``plot(fig, **params)`` for every combination in ``grid`` and link controls to it.
 
     ``grid`` maps each parameter name to the list of values its control offers (one or two

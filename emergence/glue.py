@@ -8,14 +8,13 @@ from __future__ import annotations
 from ._validate import check_int
 
 
-def glue(name: str, value: float, digits: int = 3) -> float:
-    """Glue ``value`` rounded to ``digits`` under ``name``; return the rounded value."""
+def glue(name: str, value: float, digits: int = 3) -> None:
+    """Glue ``value`` rounded to ``digits`` under ``name`` (pages show exactly that text)."""
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"name must be an identifier-like str, got {name!r}")
     rounded = round(float(value), check_int("digits", digits, min=0, max=12))
     try:
         from myst_nb import glue as myst_glue
     except ImportError:
-        return rounded
+        return
     myst_glue(name, rounded, display=False)
-    return rounded

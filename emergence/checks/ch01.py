@@ -199,7 +199,15 @@ def crossing(answer):
         level_arg = () if level is None else (level,)
         level = 0.5 if level is None else level
         shown = f"crossing(ps, probs{', ' + str(level) if level_arg else ''})"
-        got = _number(_quiet_call(f, ps, probs, *level_arg, what=shown), f"{shown} on {label}")
+        try:
+            out = _quiet_call(f, ps, probs, *level_arg, what=shown)
+        except Wrong as wrong:
+            if "IndexError" in wrong.message:
+                raise Wrong(f"{wrong.message} (on {label}).",
+                            "an index ran past the end of the array: check the bracket, the first i "
+                            "with probs[i] < level <= probs[i+1]; it may be off by one.") from None
+            raise
+        got = _number(out, f"{shown} on {label}")
         want = _crossing(ps, probs, level)
         if not close(got, want, rel=TOL, abs=TOL):
             failed.append(((ps, probs, level), got))

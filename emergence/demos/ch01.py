@@ -25,8 +25,8 @@ def draw_percolation(fig, p, L, *, grids, clusters, curves, ps, p_c):
     left, right = fig.subplots(1, 2, width_ratios=[1, 1.35])
     grid, cluster = grids[L, p], clusters[L, p]
     left.imshow(grid.astype(int) + cluster, cmap=SITES, vmin=0, vmax=2, interpolation="nearest")
-    left.set(xticks=[], yticks=[], title=f"L = {L}, p = {p:.2f}: "
-             + ("spans" if cluster.any() else "no spanning cluster"))
+    left.set(xticks=[], yticks=[], title=f"L = {L}, p = {p:.2f}\n"
+             + ("spans (orange cluster)" if cluster.any() else "no spanning cluster"))
     left.grid(False)
     for size, curve in curves.items():
         right.plot(ps, curve, lw=2.5 if size == L else 1, alpha=1 if size == L else 0.35,
