@@ -53,50 +53,65 @@ def _check_grid(name: str, grid) -> np.ndarray:
 def percolation_grid(L: int, p: float, seed: int) -> np.ndarray:
     """An L x L site-percolation grid: each site is occupied with probability ``p``.
 
-    The grid is ``u < p`` with ``u = default_rng(seed).random((L, L))``, the same
-    uniforms :func:`spanning_thresholds` uses (so its trial 0 matches this grid).
+    The grid is ``u < p`` with ``u = default_rng(seed).random((L, L), dtype=np.float32)``,
+    the same uniforms :func:`spanning_thresholds` uses (so its trial 0 is this grid).
     """
     L, p = check_int("L", L, min=1), check_float("p", p, min=0, max=1)
-    return rng_from("seed", seed).random((L, L)) < p
+    return rng_from("seed", seed).random((L, L), dtype=np.float32) < p
 
 
-def _sweep(d: np.ndarray, u: np.ndarray, axis: int, step: int) -> None:
-    """One in-place relaxation pass of ``d = max(u, min(d, d_previous))`` along ``axis``.
+def _relax(d: np.ndarray, source: np.ndarray, u: np.ndarray) -> None:
+    """In place ``d = max(u, min(d, source))``: reach a site from a neighbour, paying its own u."""
+    np.minimum(d, source, out=d)
+    np.maximum(d, u, out=d)
 
-    Sweeping line by line carries a path's value across the whole lattice in one
-    pass, so a handful of passes (one per turn of the best path) reach the fixed point.
+
+def _sweep(d: np.ndarray, u: np.ndarray, step: int, hops: int = 3) -> None:
+    """One in-place pass down (``step=1``) or up (``step=-1``) the rows of ``d`` (H, W, trials).
+
+    Each row takes over its predecessor's paths, then lets them take ``hops`` sideways
+    steps each way, so one pass follows paths that wander while heading down (or up).
     """
-    d, u = np.moveaxis(d, axis, 0), np.moveaxis(u, axis, 0)
-    lines = range(1, len(d)) if step == 1 else range(len(d) - 2, -1, -1)
-    for i in lines:
-        np.minimum(d[i], d[i - step], out=d[i])
-        np.maximum(d[i], u[i], out=d[i])
+    rows = range(1, len(d)) if step == 1 else range(len(d) - 2, -1, -1)
+    for i in rows:
+        row, u_row = d[i], u[i]
+        _relax(row, d[i - step], u_row)
+        for _ in range(hops):
+            _relax(row[1:], row[:-1], u_row[1:])  # numpy buffers overlapping operands, so
+            _relax(row[:-1], row[1:], u_row[:-1])  # each call is exactly one step sideways
+
+
+def _transpose(a: np.ndarray) -> np.ndarray:
+    """Swap the two lattice axes of an (H, W, trials) array, keeping rows contiguous."""
+    return np.ascontiguousarray(a.transpose(1, 0, 2))
 
 
 def _bottleneck_from_top(u: np.ndarray) -> np.ndarray:
-    """For a batch ``u`` of shape (trials, H, W): the minimax path value from the top row.
+    """For ``u`` of shape (H, W, trials): the minimax path value of every site from the top row.
 
-    ``d[k, i, j]`` = min over 4-neighbour paths from row 0 to (i, j) of the largest
-    ``u`` on the path. Relaxes by sweeps in all four directions until nothing
-    changes, re-sweeping only the trials that are still changing.
+    ``d[i, j, k]`` = min over 4-neighbour paths from row 0 to (i, j) of the largest ``u``
+    on the path. Sweeps down, up, then (transposed) right and left until nothing
+    changes, re-sweeping only the trials that still change.
     """
     d = np.full_like(u, np.inf)
-    d[:, 0] = u[:, 0]
-    active = np.arange(len(u))
+    d[0] = u[0]
+    u_t = _transpose(u)
+    active = np.arange(u.shape[-1])
     while active.size:
-        dd, uu = d[active], u[active]
+        dd, uu, uu_t = (np.take(a, active, axis=-1) for a in (d, u, u_t))
         before = dd.copy()
-        for axis in (1, 2):
-            for step in (1, -1):
-                _sweep(dd, uu, axis, step)
-        d[active] = dd
-        active = active[np.any(dd != before, axis=(1, 2))]
+        for v in (uu, uu_t):  # rows, then columns: the second transpose restores the layout
+            _sweep(dd, v, 1)
+            _sweep(dd, v, -1)
+            dd = _transpose(dd)
+        d[..., active] = dd
+        active = active[np.any(dd != before, axis=(0, 1))]
     return d
 
 
 def _reach_from_top(grid: np.ndarray) -> np.ndarray:
-    """Occupied sites connected to the top row by occupied sites (open boundaries)."""
-    return _bottleneck_from_top(np.where(grid, 0.0, 1.0)[None])[0] == 0
+    """Occupied sites connected to the top row through occupied sites (open boundaries)."""
+    return _bottleneck_from_top(np.where(grid, 0.0, 1.0)[..., None])[..., 0] == 0
 
 
 def spanning_cluster(grid) -> np.ndarray:
@@ -117,14 +132,15 @@ def spans(grid) -> bool:
 def spanning_thresholds(L: int, trials: int, seed: int) -> np.ndarray:
     """Per trial, the smallest p at which the L x L grid ``{u < p}`` spans top to bottom.
 
-    With ``u = default_rng(seed).random((trials, L, L))``, the threshold is the
-    bottleneck (minimax) value of the best top-to-bottom path. The grid ``{u < p}``
-    spans exactly when ``threshold < p`` (strict), so one set of trials gives the
-    whole spanning-probability curve.
+    With ``u = default_rng(seed).random((trials, L, L), dtype=np.float32)`` the threshold
+    is the bottleneck (minimax) value of the best top-to-bottom path, one of the u's.
+    The grid ``{u < p}`` spans exactly when ``threshold < p`` (strict), so one set of
+    trials gives the whole spanning-probability curve.
     """
     L, trials = check_int("L", L, min=1), check_int("trials", trials, min=1)
-    u = rng_from("seed", seed).random((trials, L, L))
-    return _bottleneck_from_top(u)[:, -1].min(axis=1)
+    u = rng_from("seed", seed).random((trials, L, L), dtype=np.float32)
+    d = _bottleneck_from_top(np.ascontiguousarray(u.transpose(1, 2, 0)))
+    return d[-1].min(axis=0).astype(float)
 
 
 def spanning_probability(L: int, ps, trials: int, seed: int) -> np.ndarray:
@@ -179,7 +195,7 @@ def ising_simulate(L: int, temperatures, sweeps: int, seed: int, *, burn_in: int
         r = rng.random(shape)  # one number per site per sweep: each site is visited once
         for colour in colours:
             dE = 2 * s * _neighbour_sum(s, VON_NEUMANN)
-            s[colour & (r < np.exp(-beta * dE))] *= -1
+            s[colour & (r < np.exp(-beta * np.maximum(dE, 0)))] *= -1
         if sweep >= burn_in:
             m.append(s.mean(axis=(1, 2)))
             e.append(-0.5 * (s * _neighbour_sum(s, VON_NEUMANN)).mean(axis=(1, 2)))
@@ -218,7 +234,7 @@ def _nasch_run(n_cars, road_length: int, rng, vmax: int, p_slow: float):
 def _nasch_args(road_length, steps, seed, vmax, p_slow):
     """Validate the arguments shared by the two NaSch functions."""
     return (check_int("road_length", road_length, min=1), check_int("steps", steps, min=1),
-            rng_from("seed", seed), check_int("vmax", vmax, min=1, max=127),
+            rng_from("seed", seed), check_int("vmax", vmax, min=1, max=126)  # v + 1 must fit in int8,
             check_float("p_slow", p_slow, min=0, max=1))
 
 
@@ -252,31 +268,43 @@ def nasch_flow(road_length: int, densities, steps: int, seed: int, *, vmax: int 
     densities = _check_values("densities", densities, 0, 1, lo_open=True)
     burn_in = steps // 2 if burn_in is None else check_int("burn_in", burn_in, min=0, max=steps - 1)
     run = _nasch_run(_car_counts(densities, road_length), road_length, rng, vmax, p_slow)
-    flows = [np.where(road >= 0, road, 0).sum(axis=1) for t, road in zip(range(steps), run)
-             if t >= burn_in]
+    flows = [np.maximum(road, 0).sum(axis=1) for t, road in zip(range(steps), run) if t >= burn_in]
     return np.mean(flows, axis=0) / road_length
 
 
 # ---------------------------------------------------------------- 4. flocking
 
+def _neighbours(x: np.ndarray, y: np.ndarray, box: float, radius: float) -> np.ndarray:
+    """(..., n, n) mask of pairs within ``radius`` by minimum-image distance in a periodic box.
+
+    Computed in float32: the n x n matrices dominate the run time, and halving their size
+    roughly halves it.
+    """
+    dist2 = 0
+    for c in (x.astype(np.float32), y.astype(np.float32)):
+        d = np.abs(c[..., :, None] - c[..., None, :])
+        np.minimum(d, box - d, out=d)
+        dist2 = dist2 + d * d
+    return dist2 <= radius * radius
+
+
 def _vicsek_run(n: int, box: float, etas: np.ndarray, steps: int, rng, v0: float, radius: float):
     """Run one Vicsek flock per noise level; return (order per step, positions, angles).
 
     Each step every particle takes the mean heading of the particles within ``radius``
-    (itself included, minimum-image distances), adds uniform noise in [-eta/2, eta/2]
-    and moves ``v0`` along it.
+    (itself included), adds uniform noise in [-eta/2, eta/2] and moves ``v0`` along it.
     """
     x, y = rng.random((2, len(etas), n)) * box
     theta = rng.uniform(-np.pi, np.pi, (len(etas), n))
     order = np.empty((len(etas), steps))
     for t in range(steps):
-        dist2 = sum(np.minimum(d, box - d) ** 2 for d in
-                    (np.abs(c[:, :, None] - c[:, None, :]) for c in (x, y)))
-        heading = (dist2 <= radius ** 2).astype(float) @ np.stack([np.cos(theta), np.sin(theta)], -1)
-        theta = np.arctan2(heading[..., 1], heading[..., 0]) + etas[:, None] * (rng.random(theta.shape) - 0.5)
+        heading = np.stack([np.cos(theta), np.sin(theta)], -1).astype(np.float32)
+        heading = _neighbours(x, y, box, radius).astype(np.float32) @ heading
+        noise = etas[:, None] * (rng.random(theta.shape) - 0.5)
+        theta = np.arctan2(heading[..., 1], heading[..., 0]) + noise
         x, y = (x + v0 * np.cos(theta)) % box, (y + v0 * np.sin(theta)) % box
         order[:, t] = np.abs(np.exp(1j * theta).mean(axis=1))
-    return order, np.stack([x, y], -1), theta
+    return order, np.stack([x, y], -1), (theta + np.pi) % (2 * np.pi) - np.pi
 
 
 def _vicsek_args(n, box, steps, seed, v0, radius):
@@ -291,7 +319,7 @@ def vicsek_simulate(n: int, box: float, eta: float, steps: int, seed: int, *, v0
     """Vicsek flocking of ``n`` particles in a periodic box: align with neighbours, plus noise.
 
     Returns ``order`` (|mean unit velocity| after each step: 1 = one flock, ~0 = gas),
-    the final ``positions`` (n, 2) and heading ``angles`` (n,).
+    the final ``positions`` (n, 2) and heading ``angles`` (n,) in [-pi, pi).
     """
     n, box, steps, rng, v0, radius = _vicsek_args(n, box, steps, seed, v0, radius)
     eta = check_float("eta", eta, min=0, max=2 * np.pi)

@@ -189,3 +189,14 @@ def test_no_serious_accessibility_violations(server, browser, page):
         assert not bad, "\n".join(bad)
     finally:
         visit.close()
+
+
+def test_search_finds_a_chapter_offline(server, browser):
+    visit = Visit(browser, f"{server}/search.html?q=percolation")
+    try:
+        visit.page.wait_for_selector("#search-results li", timeout=15000)
+        links = visit.page.eval_on_selector_all("#search-results li a", "els => els.map(e => e.href)")
+        assert any("ch01" in link for link in links), links
+        assert not visit.problems, "\n".join(visit.problems)
+    finally:
+        visit.close()

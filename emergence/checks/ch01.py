@@ -11,6 +11,7 @@ hint names that mistake.
 from __future__ import annotations
 
 import functools
+import numbers
 import warnings
 
 import numpy as np
@@ -31,7 +32,8 @@ def _fmt(a, digits: int = 3) -> str:
     a = np.asarray(a, dtype=float)
     if a.ndim == 0:
         return f"{float(a):.{digits + 1}g}"
-    return np.array2string(np.round(a, digits), separator=", ", threshold=12)
+    items = [f"{x:.{digits}g}" for x in a.ravel()[:12]]
+    return "[" + ", ".join(items) + (", ...]" if a.size > 12 else "]")
 
 
 def _quiet_call(function, *args, what: str):
@@ -89,7 +91,7 @@ def _number(answer, what: str) -> float:
     if isinstance(answer, complex) or (isinstance(answer, np.ndarray | np.generic)
                                        and np.iscomplexobj(answer)):
         raise Wrong(f"{what} is a complex number ({answer}).",
-                    "take its absolute value (np.abs) to get a real length")
+                    "take its absolute value (np.abs) to get a real length.")
     return expect_number(answer, what)
 
 
@@ -207,6 +209,10 @@ def crossing(answer):
                             "an index ran past the end of the array: check the bracket, the first i "
                             "with probs[i] < level <= probs[i+1]; it may be off by one.") from None
             raise
+        if isinstance(out, numbers.Real) and not np.isfinite(out):
+            raise Wrong(f"{shown} returned {out} on {label}.",
+                        "a division by zero: probs[i+1] - probs[i] is 0 on a flat step. The bracket "
+                        "must satisfy probs[i] < level <= probs[i+1]; yours may be off by one.")
         got = _number(out, f"{shown} on {label}")
         want = _crossing(ps, probs, level)
         if not close(got, want, rel=TOL, abs=TOL):
@@ -430,12 +436,12 @@ def life_step(answer):
         candidates = [
             ("the edges are periodic: a cell on the right edge neighbours the left edge (use "
              "np.roll, which wraps around, rather than zero padding or slicing).",
-             lambda c: _conway(c[0], _counts(c[0], periodic=False))),
+             lambda c: _conway(c, _counts(c, periodic=False))),
             ("you counted the cell itself as one of its neighbours: only the 8 surrounding cells "
-             "count.", lambda c: _conway(c[0], _counts(c[0]) + c[0])),
+             "count.", lambda c: _conway(c, _counts(c) + c)),
             ("the neighbourhood has 8 cells: include the 4 diagonal neighbours.",
-             lambda c: _conway(c[0], _counts(c[0], offsets=cs.VON_NEUMANN))),
-            ("your function returned the grid unchanged.", lambda c: c[0]),
+             lambda c: _conway(c, _counts(c, offsets=cs.VON_NEUMANN))),
+            ("your function returned the grid unchanged.", lambda c: c),
         ]
         hint = _explain(failed, candidates) or _life_rule_hint(failed) or (
             "count the 8 neighbours of every cell at once with np.roll (it wraps around the edges), "
@@ -616,7 +622,7 @@ def finite_size(widths, slope):
         if not SLOPE_RANGE[0] <= s <= SLOPE_RANGE[1]:  # cannot happen with widths that passed
             raise Wrong(f"slope = {s:.3f} is far from the theory, -3/4.", "re-run the simulation cell.")
         return (f"the width shrinks as L^{s:.2f} (theory: L^-0.75, so ν = {-1 / s:.2f} against 4/3). "
-                "Every doubling of L makes the transition about 40 % narrower.")
+                f"Every doubling of L makes the transition about {1 - 2 ** s:.0%} narrower.")
     intercept = float(np.polyfit(logL, logw, 1)[1])
     candidates = [
         ("np.polyfit returns [slope, intercept], highest power first: you took the intercept.",

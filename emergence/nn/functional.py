@@ -118,34 +118,47 @@ def softmax(x: Tensor, axis: int = -1) -> Tensor:
 
 
 def layer_norm(x: Tensor, weight: Tensor | None, bias: Tensor | None, eps: float = 1e-5) -> Tensor:
-    """Normalise the last axis to mean 0, variance 1, then scale and shift."""
+    """Normalise the last axis to mean 0, variance 1, then scale and shift.
+
+    Backward, with ``x̂ = (x − μ)/σ`` and ``h = g ⊙ w``:
+    ``dx = (h − mean(h) − x̂ ⊙ mean(h ⊙ x̂)) / σ``, ``dw = Σ g ⊙ x̂``, ``db = Σ g``.
+    The row means of ``h`` and ``h ⊙ x̂`` are matrix–vector products with ``w``.
+    """
     xd = x.data
     d = xd.shape[-1]
-    mu = xd.mean(axis=-1, keepdims=True)
-    xc = xd - mu
-    var = np.mean(xc * xc, axis=-1, keepdims=True)
-    rstd = 1.0 / np.sqrt(var + eps)
-    xhat = xc * rstd
+    x2 = xd.reshape(-1, d)
+    xhat = x2 - x2.mean(axis=1, keepdims=True)
+    var = np.einsum("ij,ij->i", xhat, xhat)[:, None]
+    var *= 1.0 / d
+    var += eps
+    rstd = np.sqrt(var, out=var)
+    np.reciprocal(rstd, out=rstd)
+    xhat *= rstd
     out = xhat if weight is None else xhat * weight.data
     if bias is not None:
-        out = out + bias.data
+        out = out + bias.data if out is xhat else np.add(out, bias.data, out=out)
+    ones = np.ones(d, dtype=xd.dtype)
 
     def backward(g):
-        lead = tuple(range(xd.ndim - 1))
+        g = g.reshape(-1, d)
+        w = ones if weight is None else weight.data
+        gx_hat = g * xhat                                   # reused for dw and dx
         grads = []
         if x.requires_grad:
-            gh = g if weight is None else g * weight.data
-            grads.append(rstd * (gh - gh.mean(axis=-1, keepdims=True)
-                                 - xhat * (gh * xhat).sum(axis=-1, keepdims=True) * (1.0 / d)))
+            gx = g * w
+            gx -= (g @ w)[:, None] * (1.0 / d)              # − mean(h)
+            gx -= xhat * ((gx_hat @ w)[:, None] * (1.0 / d))  # − x̂ mean(h x̂)
+            gx *= rstd
+            grads.append(gx.reshape(xd.shape))
         else:
             grads.append(None)
         if weight is not None:
-            grads.append((g * xhat).sum(axis=lead) if weight.requires_grad else None)
+            grads.append(gx_hat.sum(axis=0) if weight.requires_grad else None)
         if bias is not None:
-            grads.append(g.sum(axis=lead) if bias.requires_grad else None)
+            grads.append(g.sum(axis=0) if bias.requires_grad else None)
         return grads
     parents = tuple(p for p in (x, weight, bias) if p is not None)
-    return Tensor._make(out, parents, backward, "layer_norm")
+    return Tensor._make(out.reshape(xd.shape), parents, backward, "layer_norm")
 
 
 _mask_cache: dict = {}
