@@ -57,7 +57,7 @@ def percolation_grid(L: int, p: float, seed: int) -> np.ndarray:
     the same uniforms :func:`spanning_thresholds` uses (so its trial 0 is this grid).
     """
     L, p = check_int("L", L, min=1), check_float("p", p, min=0, max=1)
-    return rng_from("seed", seed).random((L, L), dtype=np.float32) < p
+    return rng_from("seed", seed).random((L, L), dtype=np.float32).astype(float) < p  # float64: exactly u < p
 
 
 def _relax(d: np.ndarray, source: np.ndarray, u: np.ndarray) -> None:
@@ -130,12 +130,12 @@ def spans(grid) -> bool:
 
 
 def spanning_thresholds(L: int, trials: int, seed: int) -> np.ndarray:
-    """Per trial, the smallest p at which the L x L grid ``{u < p}`` spans top to bottom.
+    """Per trial, the spanning threshold: the grid ``{u < p}`` spans exactly when p > threshold.
 
-    With ``u = default_rng(seed).random((trials, L, L), dtype=np.float32)`` the threshold
-    is the bottleneck (minimax) value of the best top-to-bottom path, one of the u's.
-    The grid ``{u < p}`` spans exactly when ``threshold < p`` (strict), so one set of
-    trials gives the whole spanning-probability curve.
+    With ``u = default_rng(seed).random((trials, L, L), dtype=np.float32)`` the threshold is
+    the bottleneck (minimax) value of the best top-to-bottom path, one of the u's: the grid
+    ``{u <= threshold}`` spans, ``{u < threshold}`` does not. One set of trials thus gives
+    the whole spanning-probability curve.
     """
     L, trials = check_int("L", L, min=1), check_int("trials", trials, min=1)
     u = rng_from("seed", seed).random((trials, L, L), dtype=np.float32)
@@ -232,9 +232,9 @@ def _nasch_run(n_cars, road_length: int, rng, vmax: int, p_slow: float):
 
 
 def _nasch_args(road_length, steps, seed, vmax, p_slow):
-    """Validate the arguments shared by the two NaSch functions."""
+    """Validate the arguments shared by the two NaSch functions (vmax + 1 must fit in int8)."""
     return (check_int("road_length", road_length, min=1), check_int("steps", steps, min=1),
-            rng_from("seed", seed), check_int("vmax", vmax, min=1, max=126)  # v + 1 must fit in int8,
+            rng_from("seed", seed), check_int("vmax", vmax, min=1, max=126),
             check_float("p_slow", p_slow, min=0, max=1))
 
 
