@@ -90,7 +90,7 @@ def _control(name: str, values: list, label: str) -> widgets.Widget:
     options = [(_format(v), i) for i, v in enumerate(values)]
     numeric = all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values)
     style = {"description_width": "initial"}
-    if numeric:
+    if numeric and len(values) > 3:
         return widgets.SelectionSlider(options=options, value=0, description=label,
                                        continuous_update=True, style=style,
                                        layout=widgets.Layout(width="420px"))

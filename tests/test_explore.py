@@ -6,12 +6,12 @@ import pytest
 from emergence.explore import explore
 
 
-def _plot(fig, a, b):
+def _plot(fig, a, b, c=0):
     ax = fig.subplots()
     x = np.linspace(0, 1, 50)
     ax.plot(x, x ** a)
     ax.set_title(f"{b}")
-    return f"frame a={a} b={b}"
+    return f"frame a={a} b={b}" + (f" c={c}" if c else "")
 
 
 def _frame_at(demo, *indices):
@@ -43,12 +43,16 @@ def test_controls_are_jslinked_to_every_stack_level():
 
 
 def test_control_kinds_and_text_summary():
-    demo = explore(_plot, {"a": [1, 2, 3], "b": ["x", "y"]}, title="demo", labels={"a": "power"})
+    demo = explore(_plot, {"a": [1, 2, 3, 4], "b": ["x", "y"], "c": [0.1, 0.2]}, title="demo",
+                   labels={"a": "power"})
     assert isinstance(demo.controls["a"], widgets.SelectionSlider)
     assert demo.controls["a"].description == "power"
     assert isinstance(demo.controls["b"], widgets.ToggleButtons)
+    assert isinstance(demo.controls["c"], widgets.ToggleButtons), "few numbers read best as buttons"
+    demo = explore(_plot, {"a": [1], "b": list("abcde")}, title="demo")
+    assert isinstance(demo.controls["b"], widgets.Dropdown)
     text = demo._repr_mimebundle_()["text/plain"]
-    assert text == "Demo: demo -- controls a (3), b (2); 6 frames"
+    assert text == "Demo: demo -- controls a (1), b (5); 5 frames"
 
 
 def test_frames_are_small():
