@@ -1,4 +1,4 @@
-"""Chapter 1 checkers: right answers pass, typical mistakes get their own hint, garbage never raises.
+"""Chapter 1 checkers: right answers pass, typical mistakes get their hint, garbage never raises.
 
 The last test makes the student version of notebooks/ch01_exercises.ipynb, runs it, and
 checks that every check cell says "Not yet" without any cell raising.
@@ -177,7 +177,8 @@ def cross_upside_down(ps, probs, level=0.5):
 
 @pytest.mark.parametrize("answer, keyword", [
     (cross_nearest, "nearest"), (cross_index, "index"), (cross_no_interp, "without interpolating"),
-    (cross_off_by_one, "off by one"), (cross_off_by_one_safe, "off by one"), (cross_swapped, "inverse"), (cross_fixed_level, "`level`"),
+    (cross_off_by_one, "off by one"), (cross_off_by_one_safe, "off by one"),
+    (cross_swapped, "inverse"), (cross_fixed_level, "`level`"),
     (cross_uniform, "evenly spaced"), (cross_upside_down, "upside down"),
 ])
 def test_crossing_mistakes(answer, keyword):
@@ -278,7 +279,8 @@ def order_vector(a):
 
 
 @pytest.mark.parametrize("answer, keyword", [
-    (lambda a: np.mean(a), "averaged the angles"), (lambda a: abs(np.mean(a)), "averaged the angles"),
+    (lambda a: np.mean(a), "averaged the angles"),
+    (lambda a: abs(np.mean(a)), "averaged the angles"),
     (order_vector, "length"), (lambda a: np.exp(1j * a).mean(), "absolute value"),
     (lambda a: polar_order(np.radians(a)), "radians"),
     (lambda a: np.hypot(np.cos(a), np.sin(a)).mean(), "always 1"),
@@ -311,8 +313,10 @@ def test_finite_size_slope_mistakes(widths):
         (np.polyfit(np.log(L), np.log(widths), 1), "[0]"),
         (fit(widths, x=np.log10), "same logarithm"),
         (-1 / fit(widths), "ν"), (-fit(widths), "sign"),
-        (float(np.log(widths[-1] / widths[0]) / np.log(L[-1] / L[0])), "all 4 points"),
     ]
+    endpoints = float(np.log(widths[-1] / widths[0]) / np.log(L[-1] / L[0]))
+    if abs(endpoints - fit(widths)) > 0.011:  # within 0.01 of the fit it is accepted, rightly
+        cases.append((endpoints, "all 4 points"))
     for slope, keyword in cases:
         verdict = check.finite_size(widths, slope)
         assert not verdict.passed and keyword in str(verdict), (keyword, str(verdict))
@@ -361,11 +365,26 @@ def test_finite_size_garbage(answer, widths):
     assert not check.finite_size(answer, answer).passed
 
 
-# ---------------------------------------------------------------- (d) the student version
+# ---------------------------------------------------------------- (d) the two versions
 
-@pytest.mark.slow
-def test_student_version_runs_and_fails_every_check():
-    nbformat = pytest.importorskip("nbformat")
+def _check_cells(nb):
+    return [c for c in nb.cells
+            if c.cell_type == "code" and c.source.strip().splitlines()[-1].startswith("check.")]
+
+
+def test_instructor_notebook_stores_a_pass_for_every_check():
+    import nbformat
+
+    nb = nbformat.read(NOTEBOOKS / "ch01_exercises.ipynb", as_version=4)
+    cells = _check_cells(nb)
+    assert len(cells) >= 5
+    for cell in cells:
+        text = "".join(o.get("data", {}).get("text/plain", "") for o in cell.outputs)
+        assert text.startswith("✅ Correct"), (cell.source, text)
+
+
+def test_student_version_runs_and_fails_every_check():  # ~5 s
+    import nbformat
     from nbclient import NotebookClient
 
     from emergence.student import student_version
@@ -376,8 +395,7 @@ def test_student_version_runs_and_fails_every_check():
                    resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors, errors
-    checks = [c for c in nb.cells if c.cell_type == "code" and c.source.strip().split("\n")[-1]
-              .startswith("check.")]
+    checks = _check_cells(nb)
     assert len(checks) >= 6
     for cell in checks:
         text = "".join(o.get("data", {}).get("text/plain", "") for o in cell.outputs)
