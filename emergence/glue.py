@@ -1,6 +1,6 @@
 """Hand a computed number to the book's text pages (myst-nb ``glue``), so prose never types it.
 
-A page quotes it with ``{glue:text}`notebooks/ch01_lab.ipynb::key``` style references.
+A page quotes it with ``{glue:text}`../notebooks/ch01_lab.ipynb::key:s``` style references.
 Outside a Jupyter Book toolchain (e.g. on Colab) gluing is skipped silently.
 """
 from __future__ import annotations
@@ -9,10 +9,14 @@ from ._validate import check_int
 
 
 def glue(name: str, value: float, digits: int = 3) -> None:
-    """Glue ``value`` rounded to ``digits`` under ``name`` (pages show exactly that text)."""
+    """Glue ``value`` rounded to ``digits`` under ``name`` (an int when ``digits`` is 0).
+
+    Pages quote it with the ``:s`` format so they show exactly the stored text.
+    """
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"name must be an identifier-like str, got {name!r}")
-    rounded = round(float(value), check_int("digits", digits, min=0, max=12))
+    digits = check_int("digits", digits, min=0, max=12)
+    rounded = round(float(value), digits) if digits else int(round(float(value)))
     try:
         from myst_nb import glue as myst_glue
     except ImportError:

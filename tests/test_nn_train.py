@@ -67,6 +67,36 @@ def test_adamw_matches_the_reference_formula():
         np.testing.assert_allclose(p.data, w, rtol=1e-12)
 
 
+@pytest.mark.parametrize("decoupled", [True, False])
+@pytest.mark.parametrize("dtypes", [(np.float64, np.float64), (np.float32, np.float64)])
+def test_adam_flat_and_per_parameter_updates_follow_the_formula(decoupled, dtypes):
+    """All parameters with a gradient: one flat update; some without (or mixed dtypes): one by one."""
+    rng = np.random.default_rng(2)
+    lr, (b1, b2), eps, wd = 0.01, (0.9, 0.99), 1e-8, 0.3
+    ws = [rng.standard_normal((2, 3)), rng.standard_normal(4)]
+    ps = [Tensor(w.astype(dt), requires_grad=True) for w, dt in zip(ws, dtypes)]
+    opt = (nn.AdamW if decoupled else nn.Adam)(ps, lr=lr, betas=(b1, b2), eps=eps, weight_decay=wd)
+    m, v, t = [np.zeros_like(w) for w in ws], [np.zeros_like(w) for w in ws], [0, 0]
+    for has_grad in [(1, 1), (1, 0), (1, 1), (0, 1), (1, 1)]:
+        for i, p in enumerate(ps):
+            g = rng.standard_normal(p.shape) if has_grad[i] else None
+            p.grad = None if g is None else g.astype(p.dtype)
+            if g is None:
+                continue
+            g = p.grad.astype(np.float64)
+            if decoupled:
+                ws[i] = ws[i] * (1 - lr * wd)
+            else:
+                g = g + wd * ws[i]
+            t[i] += 1
+            m[i] = b1 * m[i] + (1 - b1) * g
+            v[i] = b2 * v[i] + (1 - b2) * g * g
+            ws[i] = ws[i] - lr * (m[i] / (1 - b1 ** t[i])) / (np.sqrt(v[i] / (1 - b2 ** t[i])) + eps)
+        opt.step()
+        for w, p in zip(ws, ps):
+            np.testing.assert_allclose(p.data, w, rtol=1e-5 if p.dtype == np.float32 else 1e-12)
+
+
 def test_sgd_and_clip_grad_norm_formulas():
     p = Tensor(np.array([1.0, 2.0]), requires_grad=True)
     opt = nn.SGD([p], lr=0.5, momentum=0.5, weight_decay=0.1)
@@ -160,7 +190,9 @@ def test_transformer_learns_a_copy_task():
     rng = np.random.default_rng(0)
     tokens = rng.integers(0, 6, (64, 5))
     model = nn.Transformer(6, 16, 2, 32, max_len=5, rng=0)
-    loss_fn = lambda m: F.softmax_cross_entropy(m(tokens)[:, 1:], tokens[:, :-1])  # previous token  # noqa: E731
+
+    def loss_fn(m):  # predict the previous token
+        return F.softmax_cross_entropy(m(tokens)[:, 1:], tokens[:, :-1])
     history = nn.train(model, loss_fn, nn.AdamW(model, lr=1e-2, weight_decay=0.0), 150)
     assert history.loss[-1] < 0.1 * history.loss[0]
     assert model.blocks[0].attn.pattern.shape == (64, 2, 5, 5)
@@ -210,3 +242,23 @@ def test_no_grad_records_no_graph():
     with nn.no_grad():
         y = x * 2
     assert not y.requires_grad and nn.is_grad_enabled()
+
+
+@pytest.mark.slow
+def test_progress_bar_in_a_jupyter_kernel_is_one_widget_with_fixed_text():
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    source = ("import numpy as np, emergence.nn as nn\n"
+              "X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)\n"
+              "y = np.array([0, 1, 1, 0])\n"
+              "m = nn.MLP([2, 4, 2], rng=0)\n"
+              "h = nn.train(m, lambda m: nn.softmax_cross_entropy(m(X), y), nn.SGD(m, lr=0.1), 120)")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+    nbclient.NotebookClient(nb, timeout=60, kernel_name="python3").execute()
+    outputs = nb.cells[0].outputs
+    assert [o.output_type for o in outputs] == ["display_data"]
+    assert outputs[0].data["text/plain"] == "training: 120 steps"
+    assert "application/vnd.jupyter.widget-view+json" in outputs[0].data
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    bars = [w["state"] for w in state.values() if w["model_name"] == "IntProgressModel"]
+    assert len(bars) == 1 and bars[0]["value"] == 120 and bars[0]["max"] == 120

@@ -18,6 +18,16 @@ def test_tensor_rejects_non_numbers_non_finite_values_and_other_dtypes():
         Tensor([1, 2], dtype=np.int32)
     with pytest.raises(TypeError, match="dtype"):
         nn.Linear(2, 2, rng=0, dtype=np.float16)
+    with pytest.raises(TypeError, match="data must hold real numbers"):
+        Tensor(["1.0", "2.0"])
+    with pytest.raises(TypeError, match="data must hold real numbers"):
+        Tensor(np.array([1 + 2j]))
+    with pytest.raises(TypeError, match=r"x must have dtype float32 \(the layer's dtype\)"):
+        nn.Linear(2, 2, rng=0)(Tensor(np.ones((1, 2))))          # a float64 Tensor
+    with pytest.raises(TypeError, match="target must have dtype float64"):
+        F.mse(Tensor(np.ones(2)), Tensor(np.ones(2), dtype=np.float32))
+    with pytest.raises(ValueError, match="item"):
+        Tensor(np.ones(2)).item()
     with pytest.raises(TypeError, match="exponent"):
         Tensor([1.0]) ** Tensor([2.0])
 

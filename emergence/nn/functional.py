@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import check_int
-from .tensor import Tensor, as_tensor
+from .tensor import Tensor, as_tensor, is_grad_enabled
 
 __all__ = ["linear", "embedding", "relu", "gelu", "square", "softmax", "layer_norm",
            "self_attention", "softmax_cross_entropy", "mse", "accuracy", "cat"]
@@ -57,15 +57,16 @@ def _check_indices(name: str, indices, n: int) -> np.ndarray:
     return idx
 
 
-_ONE_HOT_LIMIT = 1 << 23  # elements; above this the sort-based gradient is used
+_ONE_HOT_MAX_ROWS = 256  # tables up to this size use the one-hot gradient, larger ones a sort
 
 
 def embedding(indices, weight: Tensor) -> Tensor:
     """Rows ``weight[indices]``: shape ``indices.shape + (dim,)``.
 
-    The gradient adds each output row's gradient into its table row.  With a
-    one-hot matrix this is one matrix product, ``onehot.T @ g``, which is far
-    faster than ``np.add.at`` (large tables use a sort and ``np.add.reduceat``).
+    The gradient adds each output row's gradient into its table row.  For a
+    small table this is one matrix product ``onehot @ g`` (``onehot[r, i] = 1``
+    where ``indices[i] == r``), far faster than ``np.add.at``; larger tables
+    sort the indices and sum runs with ``np.add.reduceat``.
     """
     n, dim = weight.shape
     idx = _check_indices("indices", indices, n)
@@ -73,10 +74,10 @@ def embedding(indices, weight: Tensor) -> Tensor:
 
     def backward(g):
         g2 = g.reshape(-1, dim)
-        if n * flat.size <= _ONE_HOT_LIMIT:
-            onehot = np.zeros((flat.size, n), dtype=g.dtype)
-            onehot[np.arange(flat.size), flat] = 1
-            return (onehot.T @ g2,)
+        if n <= _ONE_HOT_MAX_ROWS:
+            onehot = np.zeros((n, flat.size), dtype=g.dtype)
+            onehot[flat, np.arange(flat.size)] = 1
+            return (onehot @ g2,)
         order = np.argsort(flat, kind="stable")
         rows, starts = np.unique(flat[order], return_index=True)
         full = np.zeros_like(weight.data)
@@ -124,8 +125,11 @@ def layer_norm(x: Tensor, weight: Tensor | None, bias: Tensor | None, eps: float
     ``dx = (h − mean(h) − x̂ ⊙ mean(h ⊙ x̂)) / σ``, ``dw = Σ g ⊙ x̂``, ``db = Σ g``.
     The row means of ``h`` and ``h ⊙ x̂`` are matrix–vector products with ``w``.
     """
+    x = as_tensor(x, "x", dtype=None if weight is None else weight.dtype)
     xd = x.data
     d = xd.shape[-1]
+    if weight is not None and weight.shape != (d,) or bias is not None and bias.shape != (d,):
+        raise ValueError(f"weight and bias must have shape ({d},) (the last axis of x)")
     x2 = xd.reshape(-1, d)
     xhat = x2 - x2.mean(axis=1, keepdims=True)
     var = np.einsum("ij,ij->i", xhat, xhat)[:, None]
@@ -172,6 +176,9 @@ def _causal_mask(t: int, dtype) -> np.ndarray:
     return _mask_cache[key]
 
 
+SHORT_SEQUENCE = 4  # up to this many positions, attention loops over position pairs
+
+
 def self_attention(qkv: Tensor, n_heads: int, causal: bool = True,
                    return_pattern: bool = False):
     """Multi-head scaled dot-product self-attention on packed queries, keys, values.
@@ -185,18 +192,31 @@ def self_attention(qkv: Tensor, n_heads: int, causal: bool = True,
     when ``causal``), ``P = softmax(S)``, output ``P v``.  Backward:
     ``dv = Pᵀ g``, ``dP = g vᵀ``, ``dS = P ⊙ (dP − rowsum(dP ⊙ P))``,
     ``dq = dS k / √d_head``, ``dk = dSᵀ q / √d_head``.
+
+    Two implementations of the same formulas: stacked matrix products for
+    longer sequences, and for very short ones (``T <= SHORT_SEQUENCE``, e.g.
+    ``a b =`` in modular arithmetic) a loop over the ``T²`` position pairs,
+    each step vectorised over batch and heads; numpy's stacked matmul would
+    otherwise spend its time on ``B·H`` tiny 3×3 products.
     """
     _check_tensor("qkv", qkv)
     n_heads = check_int("n_heads", n_heads, min=1)
     if qkv.ndim != 3 or qkv.shape[2] % (3 * n_heads):
         raise ValueError(f"qkv must have shape (batch, time, 3*d_model) with d_model divisible "
                          f"by n_heads={n_heads}, got {qkv.shape}")
-    b, t, d3 = qkv.shape
+    impl = _attention_by_pairs if qkv.shape[1] <= SHORT_SEQUENCE else _attention_by_matmul
+    out, pattern, backward = impl(qkv.data, n_heads, bool(causal))
+    result = Tensor._make(out, (qkv,), backward, "self_attention")
+    return (result, pattern) if return_pattern else result
+
+
+def _attention_by_matmul(x: np.ndarray, n_heads: int, causal: bool):
+    b, t, d3 = x.shape
     d = d3 // 3
     dh = d // n_heads
     scale = 1.0 / float(np.sqrt(dh))
     # (B, T, 3, H, dh) -> three contiguous (B, H, T, dh) arrays
-    q, k, v = np.ascontiguousarray(qkv.data.reshape(b, t, 3, n_heads, dh).transpose(2, 0, 3, 1, 4))
+    q, k, v = np.ascontiguousarray(x.reshape(b, t, 3, n_heads, dh).transpose(2, 0, 3, 1, 4))
     s = q @ k.transpose(0, 1, 3, 2)
     s *= scale
     if causal:
@@ -215,8 +235,51 @@ def self_attention(qkv: Tensor, n_heads: int, causal: bool = True,
         np.matmul(dp, k, out=dqkv[0])                                # dq
         np.matmul(dp.transpose(0, 1, 3, 2), q, out=dqkv[1])          # dk
         return (dqkv.transpose(1, 3, 0, 2, 4).reshape(b, t, d3),)
-    result = Tensor._make(out, (qkv,), backward, "self_attention")
-    return (result, p) if return_pattern else result
+    return out, p, backward
+
+
+def _attention_by_pairs(x: np.ndarray, n_heads: int, causal: bool):
+    b, t, d3 = x.shape
+    d = d3 // 3
+    dh = d // n_heads
+    scale = 1.0 / float(np.sqrt(dh))
+    # position-major copy (T, 3, B, H, dh): every q_i, k_j, v_j is one contiguous block
+    qkv = np.ascontiguousarray(x.reshape(b, t, 3, n_heads, dh).transpose(1, 2, 0, 3, 4))
+    q, k, v = qkv[:, 0], qkv[:, 1], qkv[:, 2]
+    keys = lambda i: range(i + 1 if causal else t)  # noqa: E731  (keys visible from query i)
+    p = np.full((t, t, b, n_heads), -np.inf, dtype=x.dtype)          # p[i, j]: query i, key j
+    for i in range(t):
+        for j in keys(i):
+            np.einsum("bhd,bhd->bh", q[i], k[j], out=p[i, j])
+    p *= scale
+    p -= p.max(axis=1, keepdims=True)                                 # softmax over keys j
+    np.exp(p, out=p)
+    p /= p.sum(axis=1, keepdims=True)
+    out = np.zeros((b, t, n_heads, dh), dtype=x.dtype)
+    tmp = np.empty((b, n_heads, dh), dtype=x.dtype)
+    for i in range(t):
+        for j in keys(i):
+            out[:, i] += np.multiply(p[i, j][:, :, None], v[j], out=tmp)
+
+    def backward(g):
+        g = np.ascontiguousarray(g.reshape(b, t, n_heads, dh).transpose(1, 0, 2, 3))  # (T, B, H, dh)
+        dqkv = np.zeros((t, 3, b, n_heads, dh), dtype=g.dtype)
+        dq, dk, dv = dqkv[:, 0], dqkv[:, 1], dqkv[:, 2]
+        dp = np.zeros_like(p)
+        for i in range(t):
+            for j in keys(i):
+                np.einsum("bhd,bhd->bh", g[i], v[j], out=dp[i, j])
+                dv[j] += np.multiply(p[i, j][:, :, None], g[i], out=tmp)
+        dp -= (dp * p).sum(axis=1, keepdims=True)
+        dp *= p
+        dp *= scale                                                   # dS, scaled
+        for i in range(t):
+            for j in keys(i):
+                w = dp[i, j][:, :, None]
+                dq[i] += np.multiply(w, k[j], out=tmp)
+                dk[j] += np.multiply(w, q[i], out=tmp)
+        return (dqkv.transpose(2, 0, 1, 3, 4).reshape(b, t, d3),)
+    return out.reshape(b, t, d), p.transpose(2, 3, 0, 1), backward
 
 
 def softmax_cross_entropy(logits: Tensor, targets) -> Tensor:
@@ -236,19 +299,20 @@ def softmax_cross_entropy(logits: Tensor, targets) -> Tensor:
     t = tgt.reshape(-1)
     n = t.size
     rows = np.arange(n)
-    m = x.max(axis=1, keepdims=True)
-    e = x - m
-    picked = e[rows, t]
-    np.exp(e, out=e)
-    s = e.sum(axis=1, keepdims=True)
-    loss = (np.log(s).sum() - picked.sum()) / n
+    z = x - x.max(axis=1, keepdims=True)     # shifted logits: exp cannot overflow
+    picked = z[rows, t]
+    np.exp(z, out=z)
+    s = z.sum(axis=1, keepdims=True)
+    loss = np.asarray((np.log(s).sum() - picked.sum()) / n, dtype=x.dtype)
+    if not (logits.requires_grad and is_grad_enabled()):
+        return Tensor._make(loss, (logits,), None, "cross_entropy")
+    # the gradient of the mean loss, (softmax - onehot) / n, made in place now
+    z *= 1.0 / n / s
+    z[rows, t] -= 1.0 / n
 
     def backward(g):
-        w = g / n
-        grad = e * (w / s)
-        grad[rows, t] -= w
-        return (grad.reshape(logits.shape),)
-    return Tensor._make(np.asarray(loss, dtype=x.dtype), (logits,), backward, "cross_entropy")
+        return ((z if g == 1 else z * g).reshape(logits.shape),)
+    return Tensor._make(loss, (logits,), backward, "cross_entropy")
 
 
 def mse(pred: Tensor, target) -> Tensor:

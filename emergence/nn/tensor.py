@@ -79,11 +79,17 @@ class Tensor:
     def __init__(self, data, requires_grad: bool = False, dtype=None, *, name: str = "data"):
         if isinstance(data, Tensor):
             data = data.data
-        if dtype is None:
-            is_float = isinstance(data, np.ndarray) and data.dtype in _FLOAT_DTYPES
-            dtype = data.dtype if is_float else DEFAULT_DTYPE
+        try:
+            raw = np.asarray(data)
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"{name} must be array-like of numbers: {err}") from None
+        if raw.dtype.kind not in "biuf":
+            raise TypeError(f"{name} must hold real numbers, got dtype {raw.dtype}")
+        if dtype is None:  # float64 arrays stay float64; everything else becomes float32
+            is_float = isinstance(data, np.ndarray) and raw.dtype in _FLOAT_DTYPES
+            dtype = raw.dtype if is_float else DEFAULT_DTYPE
         dtype = check_dtype("dtype", dtype)
-        self.data = check_array(name, data, dtype=dtype)
+        self.data = check_array(name, raw, dtype=dtype)
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self._parents = ()
@@ -122,7 +128,9 @@ class Tensor:
 
     def item(self) -> float:
         """The value of a one-element tensor as a Python float."""
-        return float(self.data.reshape(-1)[0]) if self.data.size == 1 else self.data.item()
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a one-element tensor, got shape {self.shape}")
+        return float(self.data.reshape(-1)[0])
 
     def detach(self) -> "Tensor":
         """The same data, cut off from the graph."""
@@ -359,7 +367,14 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
 
 
 def as_tensor(value, name: str = "x", dtype=None) -> Tensor:
-    """``value`` if it is already a Tensor, else a checked constant Tensor."""
+    """``value`` if it is already a Tensor, else a checked constant Tensor.
+
+    Arrays are converted to ``dtype``; a Tensor of another dtype is refused
+    (mixing float32 and float64 silently would change the model's precision).
+    """
     if isinstance(value, Tensor):
+        if dtype is not None and value.dtype != np.dtype(dtype):
+            raise TypeError(f"{name} must have dtype {np.dtype(dtype)} (the layer's dtype), "
+                            f"got a Tensor of dtype {value.dtype}")
         return value
     return Tensor(value, dtype=dtype, name=name)

@@ -1,0 +1,576 @@
+"""Checkers for the Chapter 4 exercises (in-context learning).
+
+Each checker runs the student's answer on cases the student has not seen and compares with a
+reference; when the answer is wrong it tries the usual mistakes one by one, and if one of them
+reproduces the student's answers, the hint names it. The two circuit exercises look inside
+the student's hand-built model (where each head attends, what reaches the output) to say
+which matrix is wrong.
+
+    from emergence.checks import ch04 as check
+    check.posterior_after(posterior_after)
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from emergence import icl
+from emergence.checks import Wrong, call, checker, expect_function, expect_number
+
+__all__ = ["first_size_with_gain", "posterior_after", "icl_score", "previous_token_head",
+           "induction_head", "N_VOCAB", "SEQ_LEN"]
+
+TOL = 1e-6
+N_VOCAB, SEQ_LEN = 8, 20
+"""The hand-built model of exercises 4.4 and 4.5: 8 tokens, 20 positions."""
+
+
+# ---------------------------------------------------------------- shared helpers
+
+def _quiet_call(function, *args, what: str):
+    args = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return call(function, *args, what=what)
+
+
+def _call_allowing_none(function, *args, what: str):
+    """Like ``_quiet_call``, for functions whose right answer may be None."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            return function(*args)
+        except Exception as err:  # noqa: BLE001
+            raise Wrong(f"{what} raised {type(err).__name__}: {err}",
+                        "run it on one task in a new cell to find the failing line") from None
+
+
+def _same(a, b, tol: float = TOL) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    try:
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=tol, atol=tol, equal_nan=True))
+
+
+def _explain(failed, candidates, tol: float = TOL):
+    """The hint of the first mistake that reproduces every failed (case, answer) pair, else None."""
+    for hint, wrong in candidates:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            try:
+                outs = [wrong(*case) for case, _ in failed]
+            except Exception:  # noqa: BLE001 -- a candidate that does not apply
+                continue
+        if all(_same(ans, out, tol) for out, (_, ans) in zip(outs, failed)):
+            return hint
+    return None
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "None"
+    a = np.asarray(value, dtype=float)
+    if a.ndim == 0:
+        return f"{float(a):.4g}"
+    return "[" + ", ".join(f"{x:.3g}" for x in a.ravel()[:8]) + (", ...]" if a.size > 8 else "]")
+
+
+# ---------------------------------------------------------------- 4.1 few-shot gain
+
+THRESHOLDS = (1.0, 5.0, 10.0, 20.0, 50.0)
+
+
+def _first_size(table, task, threshold, setting="few", baseline="zero", pick=np.argmax):
+    gain = table.curve(task, setting) - table.curve(task, baseline)
+    hit = gain >= threshold
+    return float(table.params[pick(hit)]) if hit.any() else None
+
+
+def _wrong_first_sizes(table):
+    def index(t, task, thr):
+        gain = t.gain(task)
+        return int(np.argmax(gain >= thr)) if (gain >= thr).any() else None
+
+    def last(t, task, thr):
+        hit = t.gain(task) >= thr
+        return float(t.params[len(hit) - 1 - np.argmax(hit[::-1])]) if hit.any() else None
+
+    def largest_gain(t, task, thr):
+        gain = t.gain(task)
+        return float(t.params[np.argmax(gain)]) if (gain >= thr).any() else None
+
+    def accuracy(t, task, thr):
+        hit = t.curve(task, "few") >= thr
+        return float(t.params[np.argmax(hit)]) if hit.any() else None
+
+    def ratio(t, task, thr):
+        with np.errstate(all="ignore"):
+            hit = t.curve(task, "few") / t.curve(task, "zero") >= thr
+        return float(t.params[np.argmax(hit)]) if hit.any() else None
+
+    def strict(t, task, thr):
+        hit = t.gain(task) > thr
+        return float(t.params[np.argmax(hit)]) if hit.any() else None
+
+    return [
+        ("you returned the position of the model in the table (an index); return its parameter "
+         "count, table.params[i].", index),
+        ("that is the gain of one example (one-shot minus zero-shot); the exercise asks about "
+         "few-shot, 50 examples.", lambda t, task, thr: _first_size(t, task, thr, "one")),
+        ("the gain is few-shot minus zero-shot, in that order.",
+         lambda t, task, thr: _first_size(t, task, thr, "zero", "few")),
+        ("you compared the few-shot accuracy itself with the threshold; compare the gain, "
+         "few-shot minus zero-shot.", accuracy),
+        ("you compared the ratio few-shot / zero-shot with the threshold; the gain is a "
+         "difference in percentage points.", ratio),
+        ("you returned the largest model above the threshold; the exercise asks for the "
+         "smallest (the first as size grows).", last),
+        ("you returned the model with the largest gain; the exercise asks for the smallest model "
+         "whose gain reaches the threshold.", largest_gain),
+        ("'at least' includes equality: use gain >= threshold.", strict),
+    ]
+
+
+@checker("4.1")
+def first_size_with_gain(answer):
+    """Check ``first_size_with_gain(table, task, threshold)`` on every task and several thresholds."""
+    f = expect_function(answer, "first_size_with_gain")
+    table = icl.gpt3_shots()
+    failed, first, outs = [], None, []
+    n = 0
+    for task in table.tasks:
+        for threshold in THRESHOLDS:
+            n += 1
+            out = _call_allowing_none(f, table, task, threshold,
+                                      what=f"first_size_with_gain(table, {task!r}, {threshold:g})")
+            outs.append(out)
+            want = _first_size(table, task, threshold)
+            if isinstance(out, str):
+                raise Wrong(f"first_size_with_gain returned the string {out!r} for {task}.",
+                            "return the model's parameter count (a number from table.params), "
+                            "not its name.")
+            if want is None:
+                if out is not None:
+                    failed.append(((table, task, threshold), out))
+                    first = first or (f"for {task} at threshold {threshold:g} no model gains that "
+                                      f"much, so the answer is None; you returned {_fmt(out)}.")
+                continue
+            got = None if out is None else expect_number(out, f"the answer for {task}")
+            if got is None or not np.isclose(got, want, rtol=1e-9):
+                failed.append(((table, task, threshold), got))
+                first = first or (f"for {task} at threshold {threshold:g} you returned {_fmt(got)}; "
+                                  f"expected {_fmt(want)}.")
+    if failed:
+        hint = _explain(failed, _wrong_first_sizes(table))
+        if hint is None and all(out is None for out in outs):
+            raise Wrong("first_size_with_gain returned None for every task and threshold.",
+                        "did you forget the `return` statement? None is right only when no "
+                        "model reaches the threshold.")
+        if hint is None and all(_first_size(*case) is None for case, _ in failed):
+            hint = "when no model reaches the threshold, return None (not 0, -1 or NaN)."
+        raise Wrong(first, hint or "gain = table.curve(task, 'few') - table.curve(task, 'zero'); "
+                    "return table.params at the first size (smallest first) with gain >= "
+                    "threshold, or None if there is none.")
+    two, four = (_first_size(table, task, 10.0) / 1e9 for task in ("2D+", "4D+"))
+    return (f"right on all {n} cases. Fifty examples add at least 10 points on 2D+ from "
+            f"{two:g}B parameters on, and on 4D+ only at {four:g}B.")
+
+
+# ---------------------------------------------------------------- 4.2 exact posterior
+
+def _posterior_cases():
+    names, labels = icl.concept_labels()
+    uniform = np.full(len(names), 1 / len(names))
+    skewed = icl.prior_favouring(len(names), 3, 0.6)
+    zero = np.array([0.3, 0.0, 0.3, 0.1, 0.2, 0.1])
+    rng = np.random.default_rng(4)
+    random_prior = rng.dirichlet(np.ones(len(names)))
+    cases = [
+        (uniform, labels, np.array([9, 4, 12, 3]), labels[2][[9, 4, 12, 3]], 0.05,
+         "the worked example"),
+        (uniform, labels, np.array([], dtype=int), np.array([], dtype=bool), 0.05,
+         "no examples at all"),
+        (skewed, labels, np.array([4, 8]), np.array([True, True]), 0.05,
+         "a prior favouring 'multiple of 4'"),
+        (skewed, labels, np.array([4, 8, 2, 6]), np.array([True, True, True, True]), 0.05,
+         "evidence against the favoured rule"),
+        (zero, labels, np.array([8, 9, 10]), np.array([True, True, True]), 0.1,
+         "a prior that rules out '8 or more'"),
+        (random_prior, labels, np.array([2, 3, 5, 9, 11]),
+         np.array([True, True, True, False, True]), 0.2, "a random prior and noise 0.2"),
+        (uniform, labels, np.array([0, 1, 4, 9, 4]), np.array([True, True, True, True, False]),
+         0.05, "a contradictory example (4 labelled both ways)"),
+    ]
+    xs, ys = icl.sample_demonstrations(labels, 4, 12, seed=3)
+    cases.append((random_prior, labels, xs[0], ys[0], 0.02, "12 random examples of 'prime'"))
+    return cases
+
+
+def _wrong_posteriors():
+    def normalise(v):
+        return v / v.sum()
+
+    def product(prior, labels, xs, ys, noise, p_agree=None, p_dis=None):
+        match = labels[:, xs] == ys[None, :]
+        a = 1 - noise if p_agree is None else p_agree
+        d = noise if p_dis is None else p_dis
+        return np.prod(np.where(match, a, d), axis=1)
+
+    ref = lambda p, lb, xs, ys, e: icl.posterior(p, lb, xs, ys, e)[-1]  # noqa: E731
+    return [
+        ("the posterior must sum to 1: divide prior × likelihood by its sum over concepts.",
+         lambda p, lb, xs, ys, e: p * product(p, lb, xs, ys, e)),
+        ("you left out the prior: posterior ∝ prior × likelihood.",
+         lambda p, lb, xs, ys, e: normalise(product(p, lb, xs, ys, e))),
+        ("agreeing and disagreeing examples are swapped: an example that agrees with the "
+         "concept has probability 1 − noise, one that disagrees has probability noise.",
+         lambda p, lb, xs, ys, e: normalise(p * product(p, lb, xs, ys, e, e, 1 - e))),
+        ("you used a 0/1 likelihood (concept consistent or not); with label noise an "
+         "inconsistent example has probability `noise`, not 0.",
+         lambda p, lb, xs, ys, e: normalise(p * product(p, lb, xs, ys, e, 1.0, 0.0))),
+        ("you used only the last example; the likelihood is the product over all k examples.",
+         lambda p, lb, xs, ys, e: ref(p, lb, xs[-1:], ys[-1:], e)),
+        ("you added the likelihoods of the examples; independent examples multiply (or add "
+         "their logarithms).",
+         lambda p, lb, xs, ys, e: normalise(p * np.where(lb[:, xs] == ys[None, :], 1 - e,
+                                                         e).sum(axis=1))),
+        ("you returned the likelihood of each example rather than the posterior over concepts.",
+         lambda p, lb, xs, ys, e: np.where(lb[:, xs] == ys[None, :], 1 - e, e)),
+        ("your answer is the posterior after every prefix; return only the last row, the "
+         "posterior after all k examples.",
+         lambda p, lb, xs, ys, e: icl.posterior(p, lb, xs, ys, e)),
+    ]
+
+
+@checker("4.2")
+def posterior_after(answer):
+    """Check ``posterior_after(prior, labels, xs, ys, noise)``: the exact posterior after k examples."""
+    f = expect_function(answer, "posterior_after")
+    failed, first = [], None
+    cases = _posterior_cases()
+    for prior, labels, xs, ys, noise, label in cases:
+        out = _quiet_call(f, prior, labels, xs, ys, noise,
+                          what="posterior_after(prior, labels, xs, ys, noise)")
+        want = icl.posterior(prior, labels, xs, ys, noise)[-1]
+        try:
+            got = np.asarray(out, dtype=float)
+        except (TypeError, ValueError):
+            raise Wrong(f"posterior_after returned a {type(out).__name__} for {label}.",
+                        "return a numpy array with one probability per concept.") from None
+        if not _same(got, want):
+            failed.append(((prior, labels, xs, ys, noise), got))
+            first = first or (f"posterior_after gave {_fmt(got)} for {label}; expected "
+                              f"{_fmt(want)}.")
+    if failed:
+        shapes = {np.shape(ans) for _, ans in failed}
+        hint = _explain(failed, _wrong_posteriors(), tol=1e-6)
+        if hint is None and any(s != (6,) for s in shapes):
+            hint = f"return one probability per concept: an array of shape (6,), not {shapes.pop()}."
+        if hint is None and any(np.any(np.isnan(a)) for _, a in failed):
+            hint = ("your answer contains NaN: with no examples, multiply by an empty product "
+                    "(1), and avoid log(0) by working with probabilities or np.log of prior > 0.")
+        raise Wrong(first, hint or "posterior[c] ∝ prior[c] × Π_i (1 − noise if labels[c, x_i] "
+                    "== y_i else noise), normalised to sum to 1.")
+    return (f"exact on {len(cases)} prompts, including ones with no examples, a zero prior and "
+            "a contradictory example.")
+
+
+# ---------------------------------------------------------------- 4.3 ICL score
+
+def _score(losses, early, late):
+    return float(np.mean(losses[:, late]) - np.mean(losses[:, early]))
+
+
+def _icl_cases():
+    rng = np.random.default_rng(7)
+    ramp = np.linspace(4, 1, 12)[None, :] + 0.1 * rng.standard_normal((50, 12))
+    ramp[:, 0] = np.nan
+    flat = 3 + 0.2 * rng.standard_normal((20, 16))
+    flat[:, 0] = np.nan
+    runs = icl.load_runs()
+    run = runs["two_layer_seed0"]
+    tokens, _ = icl.repeated_sequences(64, 32, 64, seed=5)
+    model = icl.attention_only_transformer(64, 32, seed=0)  # untrained
+    real = icl.token_losses(model, tokens)
+    return [
+        ((ramp, 2, 10), "a falling loss curve (early = 2, late = 10)"),
+        ((ramp, 1, 11), "the same curve, early = 1 and late = 11"),
+        ((flat, 3, 15), "a flat loss curve (no in-context learning)"),
+        ((real, 3, 31), "an untrained transformer's losses on 64 sequences"),
+        ((real, 5, 20), "the same losses, early = 5 and late = 20"),
+        ((np.repeat(run.position_loss[-1:], 3, axis=0), 3, 31),
+         "three copies of the trained model's mean losses"),
+    ]
+
+
+def _wrong_scores():
+    return [
+        ("the sign is reversed: late minus early, so that learning from context gives a "
+         "negative score.", lambda x, e, l: _score(x, l, e)),
+        ("off by one: losses[:, t] is already the loss on token t (column 0, the first token, "
+         "has no loss), so use columns `late` and `early` directly.",
+         lambda x, e, l: _score(x, e - 1, l - 1)),
+        ("off by one: losses[:, t] is the loss on token t; use columns `late` and `early`.",
+         lambda x, e, l: _score(x, e + 1, l + 1) if l + 1 < x.shape[1] else None),
+        ("you used the last token; use the `late` argument.",
+         lambda x, e, l: _score(x, e, -1)),
+        ("you divided the losses; the score is a difference (in nats).",
+         lambda x, e, l: float(np.mean(x[:, l]) / np.mean(x[:, e]))),
+        ("you averaged the losses over a range of positions; the score compares two single "
+         "positions, `late` and `early`, each averaged over the sequences.",
+         lambda x, e, l: float(np.nanmean(x[:, e:l + 1]) - np.nanmean(x[:, 1:e + 1]))),
+    ]
+
+
+@checker("4.3")
+def icl_score(answer):
+    """Check ``icl_score(losses, early, late)`` on synthetic and real per-token losses."""
+    f = expect_function(answer, "icl_score")
+    failed, first = [], None
+    cases = _icl_cases()
+    for (losses, early, late), label in cases:
+        out = _quiet_call(f, losses, early, late, what="icl_score(losses, early, late)")
+        if np.ndim(out) == 1 and np.shape(out)[0] == losses.shape[0]:
+            raise Wrong(f"icl_score returned one number per sequence ({np.shape(out)[0]}) for "
+                        f"{label}.", "average over the sequences (axis 0) before or after the "
+                        "subtraction, and return a single number.")
+        if np.ndim(out) == 1 and np.shape(out)[0] == losses.shape[1]:
+            raise Wrong(f"icl_score returned one number per position for {label}.",
+                        "average over the sequences (axis 0), not over positions, and then "
+                        "subtract the two positions you need.")
+        got = np.nan if isinstance(out, float | np.floating) and np.isnan(out) else \
+            expect_number(out, f"icl_score on {label}")
+        want = _score(losses, early, late)
+        if not np.isclose(got, want, rtol=1e-6, atol=1e-9):
+            failed.append(((losses, early, late), got))
+            first = first or f"icl_score gave {got:.4f} on {label}; expected {want:.4f}."
+    if failed:
+        hint = _explain(failed, _wrong_scores())
+        if hint is None and any(np.isnan(ans) for _, ans in failed):
+            hint = ("your score is NaN on some arrays: column 0 is NaN (the first token has no "
+                    "context). Use only the columns `early` and `late`, or np.nanmean.")
+        raise Wrong(first, hint or "mean over sequences of losses[:, late] minus mean of "
+                    "losses[:, early].")
+    trained = icl.load_runs()["two_layer_seed0"]
+    return (f"right on {len(cases)} loss arrays. A model that ignores its context scores about "
+            f"0; the lab's two-layer model reaches {trained.icl[-1]:.1f} nats after "
+            f"{trained.eval_steps[-1]} steps.")
+
+
+# ---------------------------------------------------------------- 4.4 / 4.5 circuits by hand
+
+LAYOUTS = ((N_VOCAB, SEQ_LEN), (6, 13))
+"""The checks build every circuit for these (n_vocab, seq_len): the exercise's, and one more."""
+
+
+def copy_sequences(n_vocab: int = N_VOCAB, seq_len: int = SEQ_LEN, n: int = 48, seed: int = 11):
+    """Held-out test prompts: a lead-in token that never recurs, then a segment of distinct
+    tokens repeated with period L (2..min(6, n_vocab - 1)). Returns (tokens, periods)."""
+    rng = np.random.default_rng(seed)
+    tokens = np.empty((n, seq_len), dtype=np.int64)
+    periods = rng.integers(2, min(6, n_vocab - 1) + 1, size=n)
+    for s in range(n):
+        order = rng.permutation(n_vocab)
+        lead, segment = order[0], order[1:1 + periods[s]]
+        tokens[s, 0] = lead
+        tokens[s, 1:] = segment[np.arange(seq_len - 1) % periods[s]]
+    return tokens, periods
+
+
+def _circuits(function, name: str, sizes) -> tuple[np.ndarray, np.ndarray]:
+    """The (qk, ov) pair that ``function(layout)`` builds for the layout of ``sizes``."""
+    layout = icl.residual_layout(*sizes)
+    try:
+        out = _quiet_call(function, layout, what=f"{name}(layout)")
+    except Wrong as wrong:
+        raise Wrong(wrong.message + _layout_note(sizes), wrong.hint) from None
+    if not isinstance(out, tuple | list) or len(out) != 2:
+        raise Wrong(f"{name}(layout) returned {type(out).__name__} "
+                    f"{'of length ' + str(len(out)) if isinstance(out, tuple | list) else ''}"
+                    "; it must return two matrices, (qk, ov).", "end with `return qk, ov`.")
+    d = layout["d_model"]
+    mats = []
+    for label, value in zip(("qk", "ov"), out):
+        try:
+            m = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            raise Wrong(f"the {label} matrix from {name} is a {type(value).__name__}, not a matrix "
+                        "of numbers.", "start from np.zeros((d, d)) and set blocks of it.") from None
+        if m.shape != (d, d):
+            extra = (" (for the second layout the check tries: build the matrices from the "
+                     "layout's sizes, not from N_VOCAB and SEQ_LEN)" if sizes != LAYOUTS[0] else "")
+            raise Wrong(f"the {label} matrix from {name} has shape {m.shape}; it must be ({d}, {d})"
+                        f"{extra}.", "use d = layout['d_model'] and np.zeros((d, d)).")
+        if not np.all(np.isfinite(m)):
+            raise Wrong(f"the {label} matrix from {name} contains NaN or inf.",
+                        "use a large but finite scale, e.g. 20.")
+        mats.append(m)
+    return mats[0], mats[1]
+
+
+def _run(circuits, sizes, read="output"):
+    tokens, periods = copy_sequences(*sizes)
+    model = icl.hand_built_transformer(circuits, *sizes, read=read)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        logits = model(tokens[:, :-1]).data
+    patterns = [b.attn.pattern[:, 0] for b in model.blocks]   # (n, T-1, T-1) per layer
+    return tokens, periods, logits, patterns
+
+
+def _layer1_report(qk1, ov1, sizes):
+    """(accuracy of the previous slot, diagnosis hint or None, attention on previous token)."""
+    tokens, _, logits, (pattern,) = _run([(qk1, ov1)], sizes, read="previous")
+    seq_len = sizes[1]
+    t = np.arange(1, seq_len - 1)
+    preds = logits.argmax(axis=-1)
+    flat = np.ptp(logits, axis=-1)[:, 1:].max() < 1e-9
+    acc = float(np.mean(preds[:, t] == tokens[:, t - 1]))
+    prev = float(np.mean(pattern[:, t, t - 1]))
+    self_ = float(np.mean(pattern[:, t, t]))
+    top = float(np.mean(pattern[:, t].max(axis=-1)))
+    if acc == 1 and not flat and prev >= 0.9:
+        return acc, None, prev
+    pos = icl.residual_layout(*sizes)["position"]
+    block = qk1[pos, pos]
+    if flat:
+        _, _, out_logits, _ = _run([(qk1, ov1)], sizes, read="output")
+        if np.ptp(out_logits, axis=-1)[:, 1:].max() > 1e-9:
+            return acc, ("nothing arrives in the previous-token slot: ov1 writes into another "
+                         "slot (the output slot?). Write into layout['previous']."), prev
+        return acc, ("the head writes nothing the next layer could read: ov1 must map each "
+                     "token direction (rows layout['token']) to the same token in the "
+                     "previous slot (columns layout['previous'])."), prev
+    if prev >= 0.9:
+        return acc, ("layer 1 attends to the previous position, but what it moves is wrong: "
+                     "ov1[token, previous] should be the identity (token v at the attended "
+                     "position → direction v of the previous slot)."), prev
+    if self_ >= 0.5:
+        return acc, ("each position attends to itself, so the slot receives the current "
+                     "token. The query at position t must match the key at position t − 1: "
+                     "qk1[position t, position t − 1] large (np.eye(seq_len, k=-1))."), prev
+    if np.abs(np.triu(block, 1)).sum() > np.abs(np.tril(block, -1)).sum():
+        return acc, ("your scores pair the query at t − 1 with the key at t, a future "
+                     "position that the causal mask hides, so attention is spread out. Rows are "
+                     "queries, columns keys: qk1[position t, position t − 1]."), prev
+    if top < 0.9:
+        return acc, (f"attention is too soft: only {prev:.2f} of it reaches the previous position "
+                     "(a previous-token head should put at least 0.9 there). Scale the scores up, "
+                     "e.g. 20 instead of 1, so the softmax picks one position."), prev
+    return acc, ("layer 1 should attend from each position t to t − 1 (qk1 on the position "
+                 "block) and copy that position's token into the previous slot (ov1)."), prev
+
+
+def _layout_note(sizes) -> str:
+    if sizes == LAYOUTS[0]:
+        return ""
+    return (f" (This is the second layout the check tries, {sizes[0]} tokens and {sizes[1]} "
+            "positions: build everything from the layout — its slices and layout['n_vocab'], "
+            "layout['seq_len'] — not from N_VOCAB and SEQ_LEN.)")
+
+
+@checker("4.4")
+def previous_token_head(answer):
+    """Check ``previous_token_circuits(layout) -> (qk1, ov1)``: after layer 1, slot 'previous'
+    holds token t − 1 at every position t."""
+    f = expect_function(answer, "previous_token_circuits")
+    for sizes in LAYOUTS:
+        qk1, ov1 = _circuits(f, "previous_token_circuits", sizes)
+        acc, hint, prev = _layer1_report(qk1, ov1, sizes)
+        if hint is not None:
+            raise Wrong(f"after layer 1 the previous-token slot holds the right token at "
+                        f"{acc:.0%} of positions, and the head puts {prev:.2f} of its attention "
+                        "on the previous position." + _layout_note(sizes), hint)
+        if sizes == LAYOUTS[0]:
+            first = prev
+    n = len(copy_sequences()[0])
+    return (f"on {n} held-out prompts, and for two different layouts, the previous-token slot "
+            f"holds the token before each position; the head puts {first:.2f} of its attention "
+            "on the previous position.")
+
+
+def _targets(tokens, periods):
+    """Query positions past the first repeat (mask) and the tokens they should predict."""
+    t = np.arange(tokens.shape[1] - 1)
+    return t[None, :] >= periods[:, None] + 1, tokens[:, 1:]
+
+
+def _induction_report(circuits, sizes):
+    """(passed, message) for a two-layer hand-built model on held-out prompts."""
+    tokens, periods, logits, (_, p2) = _run(circuits, sizes)
+    mask, targets = _targets(tokens, periods)
+    preds = logits.argmax(axis=-1)
+    acc = float(np.mean(preds[mask] == targets[mask]))
+    size = sizes[1] - 1
+    seen = tokens[:, :-1]
+    i, j = np.arange(size)[:, None], np.arange(size)[None, :]
+    causal = j <= i
+    shifted = np.concatenate([np.full((len(seen), 1), -1), seen[:, :-1]], axis=1)  # token j - 1
+    induct = causal & (shifted[:, None, :] == seen[:, :, None])      # previous token = current
+    same = causal & (seen[:, None, :] == seen[:, :, None])           # the current token again
+    before = causal & (seen[:, None, :] == shifted[:, :, None])      # the token before, again
+    mass = lambda target: float((p2 * target).sum(axis=-1)[mask].mean())  # noqa: E731
+    ind, same_mass, before_mass = mass(induct), mass(same), mass(before)
+    if acc == 1 and ind >= 0.9 and np.ptp(logits, axis=-1)[mask].min() > 1e-6:
+        return True, (mask.sum(), ind)
+    current = float(np.mean(preds[mask] == seen[mask]))
+    msg = (f"the model predicts the right next token at {acc:.0%} of the repeated positions; "
+           f"layer 2 puts {ind:.2f} of its attention where it should." + _layout_note(sizes))
+    if ind >= 0.9:
+        if np.ptp(logits, axis=-1)[mask].max() < 1e-9:
+            hint = ("layer 2 attends to the right place, but nothing reaches the output slot: ov2 "
+                    "must write into layout['output'], which the unembedding reads.")
+        elif current >= 0.8:
+            hint = ("layer 2 attends to the right place but moves that position's previous-token "
+                    "slot, which holds the current token. ov2 should read the attended "
+                    "position's token slot: ov2[token, output] = identity.")
+        else:
+            hint = ("layer 2 attends to the right place; make ov2 copy the attended token into "
+                    "the output slot: ov2[token, output] = identity.")
+    elif same_mass >= 0.5:
+        hint = ("layer 2 attends to the earlier copy of the current token itself, so it can only "
+                "repeat the current token. Match the current token (query, token slot) against "
+                "each position's previous-token slot (key): qk2[token, previous].")
+    elif before_mass >= 0.5:
+        hint = ("layer 2 attends to copies of the token *before* the current one: its query reads "
+                "the previous-token slot and its key the token slot. Rows are queries (use the "
+                "token slot), columns keys (use the previous slot): qk2[token, previous], not "
+                "qk2[previous, token].")
+    elif ind >= 0.2 and acc == 1:
+        hint = (f"layer 2 is on the right track but too soft: only {ind:.2f} of its attention "
+                "reaches the positions to copy from (an induction head should put at least 0.9 "
+                "there). Scale qk2 up, e.g. 20 instead of 1.")
+    elif float(p2[mask].max(axis=-1).mean()) < 0.5:
+        hint = ("layer 2's attention is spread out: no key scores high. Check that qk2 pairs the "
+                "query's token slot with the key's previous-token slot, with a large scale.")
+    else:
+        hint = ("layer 2 should attend to the position whose previous token equals the current "
+                f"token (it puts {ind:.2f} there) and copy that position's token to the output.")
+    return False, (msg, hint)
+
+
+@checker("4.5")
+def induction_head(previous, induction):
+    """Check ``induction_circuits(layout) -> (qk2, ov2)`` on top of the previous-token head:
+    does the two-layer model copy the token that followed the last occurrence?"""
+    f1 = expect_function(previous, "previous_token_circuits")
+    f2 = expect_function(induction, "induction_circuits")
+    result = None
+    for sizes in LAYOUTS:
+        qk1, ov1 = _circuits(f1, "previous_token_circuits", sizes)
+        if _layer1_report(qk1, ov1, sizes)[1] is not None:
+            raise Wrong("layer 1 is not yet a previous-token head, so layer 2 has nothing to "
+                        "match.", "get exercise 4.4 to pass first.")
+        qk2, ov2 = _circuits(f2, "induction_circuits", sizes)
+        passed, info = _induction_report([(qk1, ov1), (qk2, ov2)], sizes)
+        if not passed:
+            raise Wrong(*info)
+        result = result or info
+    n, ind = result
+    return (f"your two-layer model copies: on {n} positions of held-out prompts it predicts the "
+            "token that followed the previous occurrence of the current token, every time (and "
+            f"for a second layout too). Layer 2 puts {ind:.2f} of its attention on those positions.")

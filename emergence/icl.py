@@ -1,0 +1,634 @@
+"""In-context learning (Chapter 4): published few-shot results, exact Bayes, induction heads.
+
+Three parts, each small enough to read in one sitting:
+
+- **GPT-3 by number of examples.** Zero-, one- and few-shot arithmetic accuracy for the eight
+  GPT-3 sizes (Brown et al. 2020), read from ``emergence/data/gpt3_shots.csv`` where every row
+  names its table and whether it was transcribed (:func:`gpt3_shots`).
+- **ICL as Bayesian inference, exactly.** A finite set of labelling rules ("concepts") on the
+  inputs 0..15, a prior over them, and demonstrations ``(x, y)``: :func:`posterior` is Bayes'
+  rule, computed exactly after every demonstration; :func:`icl_accuracy` is the accuracy of the
+  Bayes-optimal answer to a new query after ``k`` demonstrations. This is a simplified,
+  exactly solvable cousin of Xie et al.'s mixture-of-HMMs setting, not their model.
+- **Induction heads.** Sequences that repeat a random segment with a random period
+  (:func:`repeated_sequences`), an attention-only transformer from :mod:`emergence.nn`
+  (:func:`attention_only_transformer`), per-token losses and the in-context-learning score
+  (:func:`per_position_loss`, :func:`icl_score`), head diagnostics
+  (:func:`previous_token_score`, :func:`induction_score`), a training run that records all of
+  them (:func:`train_induction`), the window of fastest improvement (:func:`phase_change`), and
+  a transformer whose circuits are set by hand (:func:`hand_built_transformer`).
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import nn
+from ._validate import check_array, check_choice, check_float, check_int, rng_from
+
+DATA = Path(__file__).resolve().parent / "data"
+
+__all__ = ["SETTINGS", "ShotTable", "gpt3_shots",
+           "INPUTS", "CONCEPTS", "concept_labels", "prior_favouring", "posterior", "predictive",
+           "sample_demonstrations", "icl_accuracy",
+           "repeated_sequences", "attention_only_transformer", "token_losses",
+           "per_position_loss", "icl_score", "attention_patterns", "previous_token_score",
+           "induction_score", "InductionRun", "train_induction", "PhaseChange", "phase_change",
+           "save_runs", "load_runs", "residual_layout", "hand_built_transformer", "predict"]
+
+
+# ====================================================================== GPT-3, by shots
+
+SETTINGS = ("zero", "one", "few")
+"""Prompt settings of Brown et al. 2020: no example, one example, K examples (K = 50 here)."""
+
+
+@dataclass(frozen=True)
+class ShotTable:
+    """GPT-3 arithmetic accuracy (%) by task, prompt setting and model size.
+
+    ``accuracy[i, s, m]`` is task ``tasks[i]`` in setting ``SETTINGS[s]`` for model
+    ``models[m]`` (NaN where the source has no certain value); ``transcribed`` flags values
+    read from a transcription of the paper's Table H.1 rather than from the paper itself.
+    """
+
+    tasks: tuple[str, ...]
+    models: tuple[str, ...]
+    params: np.ndarray
+    accuracy: np.ndarray = field(repr=False)
+    transcribed: np.ndarray = field(repr=False)
+    sources: tuple[str, ...] = field(repr=False)
+
+    def _task(self, task: str) -> int:
+        check_choice("task", task, self.tasks)
+        return self.tasks.index(task)
+
+    def curve(self, task: str, setting: str = "few") -> np.ndarray:
+        """Accuracy (%) of each model size, smallest first, for one task and setting."""
+        check_choice("setting", setting, SETTINGS)
+        return self.accuracy[self._task(task), SETTINGS.index(setting)].copy()
+
+    def gain(self, task: str, setting: str = "few", baseline: str = "zero") -> np.ndarray:
+        """Percentage points gained by ``setting`` over ``baseline`` at each model size."""
+        return self.curve(task, setting) - self.curve(task, baseline)
+
+
+def gpt3_shots() -> ShotTable:
+    """The GPT-3 zero/one/few-shot arithmetic table (Brown et al. 2020, Tables 3.9 and H.1)."""
+    with open(DATA / "gpt3_shots.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    tasks = tuple(dict.fromkeys(r["task"] for r in rows))
+    models = tuple(dict.fromkeys(r["model"] for r in rows))
+    params = np.array([float(next(r["params"] for r in rows if r["model"] == m)) for m in models])
+    order = np.argsort(params)
+    models, params = tuple(models[i] for i in order), params[order]
+    accuracy = np.full((len(tasks), len(SETTINGS), len(models)), np.nan)
+    transcribed = np.zeros(accuracy.shape, dtype=bool)
+    for r in rows:
+        at = tasks.index(r["task"]), SETTINGS.index(r["setting"]), models.index(r["model"])
+        if r["accuracy_percent"]:
+            accuracy[at] = float(r["accuracy_percent"])
+        transcribed[at] = r["transcribed"] == "yes"
+    sources = tuple(sorted({r["source"] for r in rows}))
+    return ShotTable(tasks, models, params, accuracy, transcribed, sources)
+
+
+# ====================================================================== the Bayesian toy
+
+INPUTS = np.arange(16)
+"""The inputs of the toy: the integers 0..15 (a demonstration is a pair x -> yes/no)."""
+
+CONCEPTS = {
+    "even": lambda x: x % 2 == 0,
+    "8 or more": lambda x: x >= 8,
+    "multiple of 3": lambda x: x % 3 == 0,
+    "multiple of 4": lambda x: x % 4 == 0,
+    "prime": lambda x: np.isin(x, [2, 3, 5, 7, 11, 13]),
+    "square": lambda x: np.isin(x, [0, 1, 4, 9]),
+}
+"""The latent concepts: labelling rules a prompt's examples might be following."""
+
+
+def concept_labels() -> tuple[tuple[str, ...], np.ndarray]:
+    """(names, labels): ``labels[c, x]`` is True when concept ``c`` says "yes" to input ``x``."""
+    names = tuple(CONCEPTS)
+    return names, np.array([CONCEPTS[n](INPUTS) for n in names], dtype=bool)
+
+
+def prior_favouring(n_concepts: int, favoured: int, weight: float) -> np.ndarray:
+    """A prior with probability ``weight`` on concept ``favoured`` and the rest shared equally."""
+    n = check_int("n_concepts", n_concepts, min=2)
+    favoured = check_int("favoured", favoured, min=0, max=n - 1)
+    weight = check_float("weight", weight, min=0, max=1, min_open=True, max_open=True)
+    prior = np.full(n, (1 - weight) / (n - 1))
+    prior[favoured] = weight
+    return prior
+
+
+def _check_prior(prior, n_concepts: int) -> np.ndarray:
+    prior = check_array("prior", prior, ndim=1, dtype=float)
+    if prior.shape != (n_concepts,):
+        raise ValueError(f"prior must have one entry per concept ({n_concepts}), got {prior.shape}")
+    if np.any(prior < 0) or not np.isclose(prior.sum(), 1):
+        raise ValueError("prior must be non-negative and sum to 1")
+    return prior
+
+
+def _check_labels(labels) -> np.ndarray:
+    labels = check_array("labels", labels, ndim=2)
+    if not np.all((labels == 0) | (labels == 1)):
+        raise ValueError("labels must hold booleans (or 0/1): labels[c, x] is concept c's answer")
+    return labels.astype(bool)
+
+
+def _check_demos(xs, ys, n_inputs: int) -> tuple[np.ndarray, np.ndarray]:
+    xs = check_array("xs", xs)
+    ys = check_array("ys", ys)
+    if xs.shape != ys.shape or xs.ndim not in (1, 2):
+        raise ValueError(f"xs and ys must have the same shape (k,) or (n, k), got {xs.shape} "
+                         f"and {ys.shape}")
+    if xs.size == 0:  # no demonstrations yet
+        return xs.astype(np.int64), ys.astype(bool)
+    if not np.issubdtype(xs.dtype, np.integer) or xs.min() < 0 or xs.max() >= n_inputs:
+        raise ValueError(f"xs must hold integer inputs in [0, {n_inputs - 1}]")
+    if not np.all((ys == 0) | (ys == 1)):
+        raise ValueError("ys must hold booleans (or 0/1): the label of each demonstration")
+    return xs, ys.astype(bool)
+
+
+def _log_likelihoods(labels, xs, ys, noise) -> np.ndarray:
+    """log p(y_i | x_i, c) for every concept: shape xs.shape + (K,)."""
+    agree = labels.T[xs] == ys[..., None]
+    return np.where(agree, np.log1p(-noise), np.log(noise))
+
+
+def posterior(prior, labels, xs, ys, noise: float = 0.05) -> np.ndarray:
+    """Posterior over concepts after 0, 1, ..., k demonstrations, by Bayes' rule (exact).
+
+    A concept labels input ``x`` with ``labels[c, x]``; each demonstrated label is flipped with
+    probability ``noise``, so ``p(y | x, c) = 1 − noise`` if ``y == labels[c, x]``, else
+    ``noise``. Inputs carry no evidence here (every concept draws x uniformly). ``xs``, ``ys``
+    have shape ``(k,)`` (one prompt) or ``(n, k)`` (n prompts); the result has shape
+    ``(k + 1, K)`` or ``(n, k + 1, K)``: row ``j`` is ``p(c | first j demonstrations)``.
+    """
+    labels = _check_labels(labels)
+    prior = _check_prior(prior, labels.shape[0])
+    noise = check_float("noise", noise, min=0, max=0.5, min_open=True, max_open=True)
+    xs, ys = _check_demos(xs, ys, labels.shape[1])
+    with np.errstate(divide="ignore"):
+        logprior = np.log(prior)  # a concept with prior 0 stays at 0
+    loglik = np.cumsum(_log_likelihoods(labels, xs, ys, noise), axis=-2)
+    start = np.broadcast_to(logprior, loglik.shape[:-2] + (1, prior.size))
+    logpost = np.concatenate([start, logprior + loglik], axis=-2)
+    logpost -= logpost.max(axis=-1, keepdims=True)
+    post = np.exp(logpost)
+    return post / post.sum(axis=-1, keepdims=True)
+
+
+def predictive(post, labels, noise: float = 0.05) -> np.ndarray:
+    """``p(y = yes | x, demonstrations)`` for every input x: the posterior-weighted vote.
+
+    ``post`` has shape ``(..., K)``; the result ``(..., n_inputs)``.
+    """
+    labels = _check_labels(labels)
+    post = check_array("post", post, dtype=float)
+    if post.ndim == 0 or post.shape[-1] != labels.shape[0]:
+        raise ValueError(f"post must have last dimension {labels.shape[0]} (one per concept)")
+    noise = check_float("noise", noise, min=0, max=0.5, max_open=True)
+    yes = np.where(labels, 1 - noise, noise)
+    return post @ yes
+
+
+def sample_demonstrations(labels, concept: int, k: int, n: int = 1, seed=0):
+    """``n`` prompts of ``k`` demonstrations of ``concept``: inputs uniform, labels correct.
+
+    Returns ``(xs, ys)`` of shape ``(n, k)``.
+    """
+    labels = _check_labels(labels)
+    concept = check_int("concept", concept, min=0, max=labels.shape[0] - 1)
+    k, n = check_int("k", k, min=0), check_int("n", n, min=1)
+    xs = rng_from("seed", seed).integers(0, labels.shape[1], size=(n, k))
+    return xs, labels[concept][xs]
+
+
+def icl_accuracy(prior, labels, concept: int, k_max: int, *, noise: float = 0.05,
+                 n_prompts: int = 2000, seed=0) -> np.ndarray:
+    """Accuracy on a new query after k = 0..k_max demonstrations of ``concept``.
+
+    The learner answers "yes" when ``predictive(...) > 1/2`` (a tie counts as a coin flip).
+    Accuracy is averaged exactly over the query (uniform over the inputs) and by Monte Carlo
+    over ``n_prompts`` random prompts; each prompt's posterior is exact.
+    """
+    labels = _check_labels(labels)
+    k_max = check_int("k_max", k_max, min=0)
+    n_prompts = check_int("n_prompts", n_prompts, min=1)
+    xs, ys = sample_demonstrations(labels, concept, k_max, n_prompts, seed)
+    p_yes = predictive(posterior(prior, labels, xs, ys, noise), labels, noise)
+    truth = labels[concept]
+    correct = np.where(np.isclose(p_yes, 0.5), 0.5, (p_yes > 0.5) == truth)
+    return correct.mean(axis=(0, 2))
+
+
+# ====================================================================== induction heads
+
+def repeated_sequences(n: int, seq_len: int, n_vocab: int, *, min_period: int = 4,
+                       max_period: int | None = None, repeat_fraction: float = 1.0,
+                       seed=0) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` token sequences that repeat a random segment: ``tokens[t] = tokens[t - period]``.
+
+    Each sequence draws its period uniformly from ``min_period..max_period`` (default
+    ``seq_len // 2``) and its segment uniformly from the vocabulary, so the next token can be
+    predicted only by finding where the current token occurred before: nothing about a
+    particular token or a particular offset is learnable. With ``repeat_fraction < 1`` the
+    other sequences are plain random tokens (their period is ``seq_len``: nothing repeats).
+    Returns ``(tokens, periods)``.
+    """
+    n = check_int("n", n, min=1)
+    seq_len = check_int("seq_len", seq_len, min=2)
+    n_vocab = check_int("n_vocab", n_vocab, min=2)
+    max_period = seq_len // 2 if max_period is None else max_period
+    max_period = check_int("max_period", max_period, min=1, max=seq_len)
+    min_period = check_int("min_period", min_period, min=1, max=max_period)
+    repeat_fraction = check_float("repeat_fraction", repeat_fraction, min=0, max=1)
+    rng = rng_from("seed", seed)
+    periods = rng.integers(min_period, max_period + 1, size=n)
+    if repeat_fraction < 1:
+        periods[rng.random(n) >= repeat_fraction] = seq_len
+    segments = rng.integers(0, n_vocab, size=(n, seq_len))
+    index = np.arange(seq_len)[None, :] % periods[:, None]
+    return np.take_along_axis(segments, index, axis=1), periods
+
+
+def attention_only_transformer(n_vocab: int, seq_len: int, *, n_layers: int = 2,
+                               d_model: int = 32, n_heads: int = 2, seed=0) -> nn.Module:
+    """An attention-only transformer (no MLPs; pre-norm) from :class:`emergence.nn.Transformer`."""
+    return nn.Transformer(n_vocab, d_model, n_heads, 0, n_layers=n_layers, max_len=seq_len,
+                          rng=seed)
+
+
+def _check_tokens(tokens, model=None) -> np.ndarray:
+    tokens = check_array("tokens", tokens, ndim=2)
+    if not np.issubdtype(tokens.dtype, np.integer):
+        raise TypeError(f"tokens must hold integers, got dtype {tokens.dtype}")
+    if tokens.shape[1] < 2:
+        raise ValueError(f"tokens must have at least 2 positions, got shape {tokens.shape}")
+    if model is not None:
+        if not isinstance(model, nn.Transformer):
+            raise TypeError(f"model must be an emergence.nn.Transformer, got {type(model).__name__}")
+        if tokens.shape[1] - 1 > model.max_len:
+            raise ValueError(f"tokens must have at most max_len + 1 = {model.max_len + 1} "
+                             f"positions, got {tokens.shape[1]}")
+    return tokens
+
+
+def token_losses(model, tokens) -> np.ndarray:
+    """Loss (nats) on every token: ``out[s, t] = −log p(tokens[s, t] | tokens[s, :t])``.
+
+    The model reads ``tokens[:, :-1]``; the first token has no context, so ``out[:, 0]`` is NaN.
+    """
+    tokens = _check_tokens(tokens, model)
+    with nn.no_grad():
+        logits = model(tokens[:, :-1]).data.astype(np.float64)
+    logits -= logits.max(axis=-1, keepdims=True)
+    logp = logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
+    picked = np.take_along_axis(logp, tokens[:, 1:, None], axis=-1)[..., 0]
+    return np.concatenate([np.full((len(tokens), 1), np.nan), -picked], axis=1)
+
+
+def per_position_loss(model, tokens) -> np.ndarray:
+    """Mean loss on the token at each position, over the sequences (entry 0 is NaN)."""
+    losses = token_losses(model, tokens)
+    return np.concatenate([[np.nan], losses[:, 1:].mean(axis=0)])
+
+
+def icl_score(losses, early: int, late: int) -> np.ndarray | float:
+    """In-context-learning score: loss on token ``late`` minus loss on token ``early``.
+
+    Olsson et al. (2022) use the 500th minus the 50th token of a 512-token context; negative
+    means the model predicts later tokens better, i.e. it uses its context. ``losses[..., t]``
+    is the loss on the token at position ``t``; leading axes (checkpoints, models) are kept.
+    """
+    losses = check_array("losses", losses, finite=False, dtype=float)
+    if losses.ndim == 0:
+        raise ValueError("losses must have a position axis (its last axis)")
+    n = losses.shape[-1]
+    early = check_int("early", early, min=1, max=n - 1)
+    late = check_int("late", late, min=early, max=n - 1)
+    score = losses[..., late] - losses[..., early]
+    return float(score) if np.ndim(score) == 0 else score
+
+
+def attention_patterns(model, tokens) -> np.ndarray:
+    """Attention weights of every head: shape ``(n, layers, heads, T − 1, T − 1)``.
+
+    ``out[s, l, h, i, j]``: how much position ``i`` attends to position ``j`` in head ``h`` of
+    layer ``l`` while the model reads ``tokens[s, :-1]``.
+    """
+    tokens = _check_tokens(tokens, model)
+    with nn.no_grad():
+        model(tokens[:, :-1])
+    return np.stack([block.attn.pattern for block in model.blocks], axis=1).astype(np.float64)
+
+
+def _check_patterns(patterns) -> np.ndarray:
+    patterns = check_array("patterns", patterns, dtype=float)
+    if patterns.ndim < 2 or patterns.shape[-1] != patterns.shape[-2] or patterns.shape[-1] < 2:
+        raise ValueError(f"patterns must end in two equal axes (query, key), got {patterns.shape}")
+    return patterns
+
+
+def previous_token_score(patterns) -> np.ndarray | float:
+    """Mean attention from each position to the one just before it (positions 1..end).
+
+    A previous-token head scores close to 1. ``patterns`` has shape ``(..., T, T)``; the
+    result has the leading shape.
+    """
+    patterns = _check_patterns(patterns)
+    t = np.arange(1, patterns.shape[-1])
+    score = patterns[..., t, t - 1].mean(axis=-1)
+    return float(score) if np.ndim(score) == 0 else score
+
+
+def induction_score(patterns, periods) -> np.ndarray:
+    """Attention an induction head pays to the token *after* earlier copies of the current one.
+
+    For sequences with ``tokens[t] = tokens[t - period]``, position ``i`` (with ``i >= period``)
+    should attend to ``j = i + 1 − m·period`` (m ≥ 1, j ≥ 1): the positions whose previous
+    token equals the current one. Returns the attention on those positions, averaged over
+    the sequences and those query positions. ``patterns`` has shape ``(n, ..., T, T)``
+    (as from :func:`attention_patterns`) and ``periods`` shape ``(n,)``; the result has the
+    middle shape (e.g. ``(layers, heads)``).
+    """
+    patterns = _check_patterns(patterns)
+    periods = check_array("periods", periods, ndim=1)
+    if patterns.ndim < 3 or periods.shape[0] != patterns.shape[0]:
+        raise ValueError(f"periods must have one entry per sequence ({patterns.shape[0]}), "
+                         f"got shape {periods.shape}")
+    if not np.issubdtype(periods.dtype, np.integer) or periods.min() < 1:
+        raise ValueError("periods must hold positive integers")
+    n, size = patterns.shape[0], patterns.shape[-1]
+    i = np.arange(size)[:, None]
+    j = np.arange(size)[None, :]
+    p = periods[:, None, None]
+    target = (j >= 1) & (j <= i + 1 - p) & ((i + 1 - j) % p == 0)            # (n, T, T)
+    rows = np.broadcast_to(i >= p, (n, size, size))[..., 0]                   # (n, T)
+    if not rows.any():
+        raise ValueError("no query position is past its sequence's first period")
+    shape = (n,) + (1,) * (patterns.ndim - 3) + (size, size)
+    mass = (patterns * target.reshape(shape)).sum(axis=-1)                    # (n, ..., T)
+    weight = rows.reshape(shape[:-1]).astype(float)
+    return (mass * weight).sum(axis=(0, -1)) / weight.sum()
+
+
+@dataclass
+class InductionRun:
+    """Everything recorded while training an attention-only transformer on repeated sequences.
+
+    ``eval_steps``: when the evaluations ran; ``position_loss[e, t]``: mean loss on token ``t``
+    of the evaluation set at evaluation ``e`` (column 0 is NaN); ``icl``: the ICL score at each
+    evaluation; ``prev_token`` and ``induction``: head scores ``(evals, layers, heads)``;
+    ``train_loss``: per step; ``checkpoints`` and ``patterns``: attention patterns
+    ``(checkpoints, layers, heads, T − 1, T − 1)`` on the probe sequence ``probe`` (period
+    ``probe_period``); ``config``: the settings.
+    """
+
+    config: dict
+    train_loss: np.ndarray
+    eval_steps: np.ndarray
+    position_loss: np.ndarray
+    icl: np.ndarray
+    prev_token: np.ndarray
+    induction: np.ndarray
+    checkpoints: np.ndarray
+    patterns: np.ndarray
+    probe: np.ndarray
+    probe_period: int
+
+    def phase_change(self, width: int = 50) -> "PhaseChange":
+        """The ``width``-step window in which this run's ICL score fell fastest."""
+        return phase_change(self.eval_steps, self.icl, width)
+
+
+def _eval_and_probe(config: dict):
+    """The evaluation set and a probe sequence, from the run's data settings (fixed seeds)."""
+    common = dict(min_period=config["min_period"], max_period=config["max_period"])
+    tokens, periods = repeated_sequences(config["n_eval"], config["seq_len"], config["n_vocab"],
+                                         seed=config["seed"] + 10_000, **common)
+    probe, _ = repeated_sequences(1, config["seq_len"], config["n_vocab"], min_period=8,
+                                  max_period=8, seed=config["seed"] + 20_000)
+    return tokens, periods, probe
+
+
+def train_induction(n_layers: int = 2, *, steps: int = 600, seed: int = 0, n_vocab: int = 64,
+                    seq_len: int = 32, min_period: int = 4, max_period: int = 16,
+                    repeat_fraction: float = 1.0, d_model: int = 32, n_heads: int = 2,
+                    batch_size: int = 32, lr: float = 3e-3,
+                    eval_every: int = 10, early: int = 3, late: int | None = None,
+                    checkpoints=(), n_eval: int = 256, progress: bool = True) -> InductionRun:
+    """Train an attention-only transformer on repeated sequences; return an :class:`InductionRun`.
+
+    Each step draws a fresh batch (seeded by ``seed``), in which a ``repeat_fraction`` of the
+    sequences repeat (the rest are random tokens); AdamW without weight decay. Every
+    ``eval_every`` steps the run records the per-token loss on a fixed evaluation set, the
+    ICL score (token ``late`` minus token ``early``; ``late`` defaults to the last token) on
+    repeating sequences, and
+    each head's previous-token and induction scores; at each step in ``checkpoints`` it keeps
+    the attention patterns on a probe sequence of period 8.
+    """
+    n_layers = check_int("n_layers", n_layers, min=1, max=4)
+    steps = check_int("steps", steps, min=1)
+    seed = check_int("seed", seed, min=0)
+    seq_len = check_int("seq_len", seq_len, min=8)
+    late = seq_len - 1 if late is None else late
+    check_int("early", early, min=1, max=seq_len - 1)
+    check_int("late", late, min=early, max=seq_len - 1)
+    eval_every = check_int("eval_every", eval_every, min=1)
+    batch_size = check_int("batch_size", batch_size, min=1)
+    checkpoints = sorted({check_int("checkpoints[i]", c, min=0, max=steps) for c in checkpoints})
+    config = dict(n_layers=n_layers, steps=steps, seed=seed, n_vocab=n_vocab, seq_len=seq_len,
+                  min_period=min_period, max_period=max_period,
+                  repeat_fraction=check_float("repeat_fraction", repeat_fraction, min=0, max=1),
+                  d_model=d_model, n_heads=n_heads,
+                  batch_size=batch_size, lr=check_float("lr", lr, min=0, min_open=True),
+                  eval_every=eval_every, early=early, late=late, n_eval=n_eval)
+    model = attention_only_transformer(n_vocab, seq_len, n_layers=n_layers, d_model=d_model,
+                                       n_heads=n_heads, seed=seed)
+    tokens, periods, probe = _eval_and_probe(config)
+    rng = np.random.default_rng(seed + 1)
+    optimizer = nn.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
+    records = {"loss": [], "prev": [], "ind": []}
+    saved = {}
+
+    def loss_fn(m, batch):
+        return nn.softmax_cross_entropy(m(batch[:, :-1]), batch[:, 1:])
+
+    def batches(step):
+        if step in checkpoints:
+            saved[step] = attention_patterns(model, probe)[0]
+        return repeated_sequences(batch_size, seq_len, n_vocab, min_period=min_period,
+                                  max_period=max_period, repeat_fraction=repeat_fraction,
+                                  seed=rng)[0]
+
+    def evaluate(m):
+        records["loss"].append(per_position_loss(m, tokens))
+        # that forward pass left each head's pattern on the evaluation set in block.attn.pattern
+        patterns = np.stack([b.attn.pattern for b in m.blocks], axis=1).astype(np.float64)
+        records["prev"].append(previous_token_score(patterns).mean(axis=0))
+        records["ind"].append(induction_score(patterns, periods))
+        return {"icl": icl_score(records["loss"][-1], early, late)}
+
+    history = nn.train(model, loss_fn, optimizer, steps, batches=batches, eval_every=eval_every,
+                       eval_fn=evaluate, progress=progress)
+    if steps in checkpoints:
+        saved[steps] = attention_patterns(model, probe)[0]
+    pattern_shape = (0, n_layers, n_heads, seq_len - 1, seq_len - 1)
+    return InductionRun(
+        config=config, train_loss=history.loss, eval_steps=history.eval_steps,
+        position_loss=np.array(records["loss"]), icl=history["icl"],
+        prev_token=np.array(records["prev"]), induction=np.array(records["ind"]),
+        checkpoints=np.array(checkpoints, dtype=np.int64),
+        patterns=np.array([saved[c] for c in checkpoints]) if checkpoints
+        else np.zeros(pattern_shape),
+        probe=probe[0], probe_period=8)
+
+
+@dataclass(frozen=True)
+class PhaseChange:
+    """The window ``[start, end]`` (steps) in which a score fell fastest, and its values there."""
+
+    start: int
+    end: int
+    before: float
+    after: float
+
+    @property
+    def drop(self) -> float:
+        """How far the score fell inside the window (positive when it improved)."""
+        return self.before - self.after
+
+    def __str__(self) -> str:
+        return (f"steps {self.start}-{self.end}: ICL score {self.before:+.2f} -> "
+                f"{self.after:+.2f} nats")
+
+
+def phase_change(steps, score, width: int = 50) -> PhaseChange:
+    """The window of ``width`` training steps over which ``score`` fell the most.
+
+    ``steps`` are evaluation steps (increasing) and ``score`` the ICL score at each. A phase
+    change shows up as a window late in training with a large fall after a plateau; smooth
+    learning puts the steepest window at the start, with a smaller fall.
+    """
+    steps = check_array("steps", steps, ndim=1)
+    score = check_array("score", score, ndim=1, dtype=float)
+    if steps.shape != score.shape or len(steps) < 2 or np.any(np.diff(steps) <= 0):
+        raise ValueError("steps must increase and match score in length (at least 2 values)")
+    width = check_int("width", width, min=1)
+    ends = np.searchsorted(steps, steps + width, side="right") - 1
+    falls = score - score[ends]
+    i = int(np.argmax(falls))
+    return PhaseChange(int(steps[i]), int(steps[ends[i]]), float(score[i]), float(score[ends[i]]))
+
+
+_RUN_ARRAYS = ("train_loss", "eval_steps", "position_loss", "icl", "prev_token", "induction",
+               "checkpoints", "patterns", "probe")
+
+
+def save_runs(path, runs: dict) -> None:
+    """Write named :class:`InductionRun` objects to one compressed ``.npz`` file."""
+    arrays = {}
+    for name, run in runs.items():
+        if not isinstance(run, InductionRun) or "/" in name:
+            raise TypeError("runs must map names without '/' to InductionRun objects")
+        for key in _RUN_ARRAYS:
+            value = getattr(run, key)  # floats as float32: plenty for plots, half the size
+            arrays[f"{name}/{key}"] = value.astype(np.float32) if value.dtype.kind == "f" else value
+        arrays[f"{name}/config"] = np.array(list(run.config.items()), dtype=object).astype(str)
+        arrays[f"{name}/probe_period"] = np.array(run.probe_period)
+    np.savez_compressed(path, **arrays)
+
+
+def load_runs(path=DATA / "induction_history.npz") -> dict[str, InductionRun]:
+    """Read runs written by :func:`save_runs` (default: the shipped ``induction_history.npz``)."""
+    with np.load(path) as data:
+        names = sorted({key.split("/")[0] for key in data.files})
+        runs = {}
+        for name in names:
+            config = {str(k): int(v) if v.lstrip("-").isdigit() else float(v)
+                      for k, v in data[f"{name}/config"]}
+            fields = {key: data[f"{name}/{key}"] for key in _RUN_ARRAYS}
+            fields = {k: v.astype(np.float64) if v.dtype.kind == "f" else v
+                      for k, v in fields.items()}
+            runs[name] = InductionRun(config=config, probe_period=int(data[f"{name}/probe_period"]),
+                                      **fields)
+    return runs
+
+
+# ====================================================================== circuits by hand
+
+def residual_layout(n_vocab: int, seq_len: int) -> dict:
+    """Where each kind of information lives in the hand-built model's residual stream.
+
+    Four blocks of one-hot directions: ``token`` (the current token, ``n_vocab``), ``position``
+    (``seq_len``), ``previous`` (a slot for the previous token, ``n_vocab``) and ``output`` (the
+    token to predict, ``n_vocab``; the unembedding reads this slot). Those four entries are
+    slices of the ``d_model`` directions; ``n_vocab`` and ``seq_len`` are kept too.
+    """
+    n_vocab = check_int("n_vocab", n_vocab, min=2)
+    seq_len = check_int("seq_len", seq_len, min=2)
+    sizes = {"token": n_vocab, "position": seq_len, "previous": n_vocab, "output": n_vocab}
+    layout, start = {}, 0
+    for name, size in sizes.items():
+        layout[name] = slice(start, start + size)
+        start += size
+    layout.update(d_model=start, n_vocab=n_vocab, seq_len=seq_len)
+    return layout
+
+
+def hand_built_transformer(circuits, n_vocab: int, seq_len: int, *,
+                           read: str = "output") -> nn.Transformer:
+    """An attention-only transformer (one head per layer) whose circuits are given directly.
+
+    ``circuits`` lists one ``(qk, ov)`` pair per layer, each a ``(d_model, d_model)`` matrix in
+    the basis of :func:`residual_layout`. The head's attention score from position ``i`` to
+    position ``j`` is ``x_i @ qk @ x_j`` (before the softmax); what it writes into position
+    ``i`` is ``Σ_j pattern[i, j] · (x_j @ ov)``. Embeddings write one-hot token and position
+    directions; the unembedding reads the slot named ``read`` ("output", or "previous" to see
+    what a first layer wrote). No layer norm, float64.
+    """
+    layout = residual_layout(n_vocab, seq_len)
+    d = layout["d_model"]
+    if isinstance(circuits, tuple) and len(circuits) == 2 and np.ndim(circuits[0]) == 2:
+        circuits = [circuits]
+    if not isinstance(circuits, list | tuple) or not circuits:
+        raise TypeError("circuits must be a list of (qk, ov) pairs, one per layer")
+    check_choice("read", read, ("output", "previous"))
+    model = nn.Transformer(n_vocab, d, 1, 0, n_layers=len(circuits), max_len=seq_len,
+                           layer_norm=False, rng=0, dtype=np.float64)
+    eye = np.eye(d)
+    state = {"embed.weight": np.zeros((n_vocab, d)), "pos.weight": np.zeros((seq_len, d)),
+             "unembed.weight": np.zeros((d, n_vocab)), "unembed.bias": np.zeros(n_vocab)}
+    state["embed.weight"][:, layout["token"]] = np.eye(n_vocab)
+    state["pos.weight"][:, layout["position"]] = np.eye(seq_len)
+    state["unembed.weight"][layout[read]] = np.eye(n_vocab)
+    for i, pair in enumerate(circuits):
+        if not isinstance(pair, list | tuple) or len(pair) != 2:
+            raise TypeError(f"circuits[{i}] must be a (qk, ov) pair")
+        qk = check_array(f"circuits[{i}] qk", pair[0], shape=(d, d), dtype=float)
+        ov = check_array(f"circuits[{i}] ov", pair[1], shape=(d, d), dtype=float)
+        # scores are (x W_Q)(x W_K)ᵀ / √d: W_Q = √d · qk and W_K = I give x_i qk x_jᵀ
+        state[f"blocks.{i}.attn.qkv.weight"] = np.concatenate([np.sqrt(d) * qk, eye, ov], axis=1)
+        state[f"blocks.{i}.attn.qkv.bias"] = np.zeros(3 * d)
+        state[f"blocks.{i}.attn.out.weight"] = eye
+        state[f"blocks.{i}.attn.out.bias"] = np.zeros(d)
+    model.load_state_dict(state)
+    return model
+
+
+def predict(model, tokens) -> np.ndarray:
+    """The model's most likely next token after each prefix (``out[s, t]`` predicts ``tokens[s, t + 1]``)."""
+    tokens = _check_tokens(tokens, model)
+    with nn.no_grad():
+        return model(tokens[:, :-1]).data.argmax(axis=-1)

@@ -1,0 +1,350 @@
+"""Multitask sparse parity: smooth scaling built from abrupt, skill-by-skill learning.
+
+After Michaud et al. 2023 (arXiv:2303.13506), shrunk to run on a laptop. There are
+``n_tasks`` subtasks; subtask ``i`` (ranked from most to least frequent) is drawn with
+probability ``p_i ∝ i^-(alpha+1)`` (a Zipf law). An input is a one-hot *control* code naming
+the subtask followed by ``n_bits`` random task bits; the label is the parity (XOR) of the ``k``
+task bits that belong to that subtask. A one-hidden-layer ReLU MLP (``emergence.nn``) is
+trained with AdamW on cross-entropy, on a fresh batch at every step.
+
+Each subtask is a discrete skill: its test accuracy sits at chance (50 %) and then jumps to
+~100 %. The mean test loss, weighted by subtask frequency, is the quantity that scales
+smoothly with the number of parameters.
+
+    task = SparseParity()                       # 64 subtasks, 16 bits, k = 3, alpha = 0.4
+    run = train_width(task, width=64, steps=20_000, seed=0)
+    run.learned()                               # which subtasks reached 90 % test accuracy
+    sweep = load_sweep()                        # the shipped sweep (scripts/sparse_parity_sweep.py)
+"""
+from __future__ import annotations
+
+import csv
+import json
+from math import comb
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import nn
+from ._validate import check_array, check_float, check_int
+
+__all__ = ["SparseParity", "Run", "train_width", "n_parameters", "learned", "learning_steps",
+           "transition_span", "order_agreement", "Sweep", "run_sweep", "save_sweep", "load_sweep",
+           "SWEEP_PATH"]
+
+SWEEP_PATH = Path(__file__).resolve().parent / "data" / "sparse_parity_sweep"
+LEARNED = 0.9
+"""Test accuracy at which we call a subtask learned (chance is 0.5)."""
+
+
+@dataclass(frozen=True)
+class SparseParity:
+    """The data distribution: which bits each subtask uses and how often it is drawn."""
+
+    n_tasks: int = 64
+    n_bits: int = 16
+    k: int = 3
+    alpha: float = 0.4
+    seed: int = 0
+    subsets: np.ndarray = field(init=False, repr=False, compare=False)
+    probs: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        n_tasks = check_int("n_tasks", self.n_tasks, min=1, max=4096)
+        n_bits = check_int("n_bits", self.n_bits, min=1, max=1024)
+        k = check_int("k", self.k, min=1, max=n_bits)
+        check_float("alpha", self.alpha, min=0)
+        rng = np.random.default_rng(check_int("seed", self.seed, min=0))
+        if comb(n_bits, k) < n_tasks:
+            raise ValueError(f"n_tasks ({n_tasks}) must be at most C(n_bits, k) = "
+                             f"{comb(n_bits, k)}, so that every subtask gets its own bits")
+        subsets, seen = [], set()
+        while len(subsets) < n_tasks:  # distinct subsets: no subtask is another in disguise
+            s = tuple(sorted(rng.choice(n_bits, k, replace=False).tolist()))
+            if s not in seen:
+                seen.add(s)
+                subsets.append(s)
+        probs = np.arange(1, n_tasks + 1, dtype=float) ** -(self.alpha + 1.0)
+        object.__setattr__(self, "subsets", np.array(subsets, dtype=np.int64))
+        object.__setattr__(self, "probs", probs / probs.sum())
+
+    @property
+    def n_inputs(self) -> int:
+        return self.n_tasks + self.n_bits
+
+    def config(self) -> dict:
+        return dict(n_tasks=self.n_tasks, n_bits=self.n_bits, k=self.k, alpha=self.alpha,
+                    seed=self.seed)
+
+    def encode(self, tasks, bits) -> tuple[np.ndarray, np.ndarray]:
+        """Inputs (float32, one-hot control code then the bits) and parity labels."""
+        tasks = check_array("tasks", tasks, ndim=1)
+        bits = check_array("bits", bits, ndim=2)
+        if bits.shape != (len(tasks), self.n_bits):
+            raise ValueError(f"bits must have shape ({len(tasks)}, {self.n_bits}), got {bits.shape}")
+        if tasks.size and (tasks.min() < 0 or tasks.max() >= self.n_tasks):
+            raise ValueError(f"tasks must lie in [0, {self.n_tasks - 1}]")
+        m = len(tasks)
+        x = np.zeros((m, self.n_inputs), dtype=np.float32)
+        x[np.arange(m), tasks] = 1.0
+        x[:, self.n_tasks:] = bits
+        labels = bits[np.arange(m)[:, None], self.subsets[tasks]].sum(axis=1) % 2
+        return x, labels.astype(np.int64)
+
+    def sample(self, size: int, rng: np.random.Generator, tasks=None):
+        """``(x, labels, tasks)`` for ``size`` examples; subtasks drawn by frequency unless given."""
+        size = check_int("size", size, min=1)
+        if tasks is None:
+            tasks = np.minimum(np.searchsorted(np.cumsum(self.probs), rng.random(size)),
+                               self.n_tasks - 1)
+        bits = rng.integers(0, 2, (size, self.n_bits), dtype=np.int8)
+        x, labels = self.encode(tasks, bits)
+        return x, labels, np.asarray(tasks)
+
+
+def n_parameters(task: SparseParity, width: int) -> int:
+    """Weights and biases of the MLP ``n_inputs → width → 2``."""
+    width = check_int("width", width, min=1)
+    return (task.n_inputs + 1) * width + (width + 1) * 2
+
+
+@dataclass
+class Run:
+    """One trained width: test accuracy and loss per subtask at every evaluation."""
+
+    width: int
+    n_params: int
+    seed: int
+    eval_steps: np.ndarray        # (E,)
+    accuracy: np.ndarray          # (E, n_tasks)
+    loss: np.ndarray              # (E, n_tasks), nats
+    probs: np.ndarray             # (n_tasks,)
+
+    @property
+    def mean_loss(self) -> np.ndarray:
+        """Test loss weighted by subtask frequency (the loss on the training distribution)."""
+        return self.loss @ self.probs
+
+    def learned(self, threshold: float = LEARNED) -> np.ndarray:
+        """Boolean per subtask: final test accuracy at least ``threshold``."""
+        return learned(self.accuracy[-1], threshold)
+
+    def summary(self) -> str:
+        got = np.flatnonzero(self.learned()) + 1
+        return (f"width {self.width} ({self.n_params} parameters), {self.eval_steps[-1]} steps: "
+                f"{len(got)} of {len(self.probs)} subtasks learned "
+                f"({_ranks(got)}); mean test loss {self.mean_loss[-1]:.3f}")
+
+
+def _ranks(ranks) -> str:
+    """'1-5, 7, 9' for a sorted list of ranks."""
+    ranks = list(ranks)
+    if not ranks:
+        return "none"
+    parts, start = [], ranks[0]
+    for a, b in zip(ranks, ranks[1:] + [None]):
+        if b != a + 1:
+            parts.append(str(start) if start == a else f"{start}-{a}")
+            start = b
+    return ", ".join(parts)
+
+
+def _test_set(task: SparseParity, per_task: int, seed: int):
+    rng = np.random.default_rng([seed, 1])
+    tasks = np.repeat(np.arange(task.n_tasks), per_task)
+    x, labels, _ = task.sample(len(tasks), rng, tasks=tasks)
+    return x, labels
+
+
+def train_width(task: SparseParity, width: int, *, steps: int, seed: int = 0,
+                batch_size: int = 256, lr: float = 1e-2, eval_every: int = 500,
+                test_per_task: int = 200, progress: bool = True) -> Run:
+    """Train one MLP of hidden ``width`` on fresh batches for ``steps`` AdamW updates.
+
+    Everything is seeded by ``seed``: the weights (``[seed, width]``), the batch at step ``t``
+    (``[seed, 0, t]``, the same for every width) and the test set (``[seed, 1]``: ``test_per_task``
+    examples of every subtask). So a shorter run repeats the start of a longer one exactly.
+    """
+    if not isinstance(task, SparseParity):
+        raise TypeError(f"task must be a SparseParity, got {type(task).__name__}")
+    width = check_int("width", width, min=1, max=8192)
+    steps = check_int("steps", steps, min=1)
+    seed = check_int("seed", seed, min=0)
+    batch_size = check_int("batch_size", batch_size, min=1)
+    lr = check_float("lr", lr, min=0, min_open=True)
+    eval_every = check_int("eval_every", eval_every, min=1)
+    test_per_task = check_int("test_per_task", test_per_task, min=1)
+
+    model = nn.MLP([task.n_inputs, width, 2], rng=np.random.default_rng([seed, width]))
+    optimizer = nn.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
+    x_test, y_test = _test_set(task, test_per_task, seed)
+    rows = np.arange(len(y_test))
+
+    def batch(step):
+        x, labels, _ = task.sample(batch_size, np.random.default_rng([seed, 0, step]))
+        return x, labels
+
+    def loss_fn(model, b):
+        return nn.softmax_cross_entropy(model(b[0]), b[1])
+
+    def evaluate(model):
+        logits = model(x_test).data.astype(np.float64)
+        z = logits - logits.max(axis=1, keepdims=True)
+        nll = np.log(np.exp(z).sum(axis=1)) - z[rows, y_test]
+        acc = (logits.argmax(axis=1) == y_test).reshape(task.n_tasks, -1).mean(axis=1)
+        nll = nll.reshape(task.n_tasks, -1).mean(axis=1)
+        out = {f"acc{i}": a for i, a in enumerate(acc)}
+        out.update({f"loss{i}": v for i, v in enumerate(nll)})
+        return out
+
+    history = nn.train(model, loss_fn, optimizer, steps, batches=batch, eval_every=eval_every,
+                       eval_fn=evaluate, progress=progress)
+    acc = np.stack([history.evals[f"acc{i}"] for i in range(task.n_tasks)], axis=1)
+    loss = np.stack([history.evals[f"loss{i}"] for i in range(task.n_tasks)], axis=1)
+    return Run(width, model.num_parameters(), seed, history.eval_steps.copy(), acc, loss,
+               task.probs.copy())
+
+
+# ---------------------------------------------------------------- reading the curves
+
+def learned(accuracy, threshold: float = LEARNED) -> np.ndarray:
+    """Boolean array: which accuracies reach ``threshold`` (any shape)."""
+    threshold = check_float("threshold", threshold, min=0, max=1)
+    return check_array("accuracy", accuracy, dtype=float) >= threshold
+
+
+def learning_steps(eval_steps, accuracy, threshold: float = LEARNED) -> np.ndarray:
+    """First evaluation step at which each subtask's accuracy reaches ``threshold`` (NaN: never).
+
+    ``accuracy`` has shape ``(evaluations, subtasks)``.
+    """
+    eval_steps = check_array("eval_steps", eval_steps, ndim=1, dtype=float)
+    acc = check_array("accuracy", accuracy, ndim=2, dtype=float)
+    if acc.shape[0] != len(eval_steps):
+        raise ValueError(f"accuracy must have one row per evaluation ({len(eval_steps)}), "
+                         f"got shape {acc.shape}")
+    hit = learned(acc, threshold)
+    first = np.argmax(hit, axis=0)
+    return np.where(hit.any(axis=0), eval_steps[first], np.nan)
+
+
+def transition_span(x, values, low: float = 0.6, high: float = LEARNED) -> np.ndarray:
+    """How far along ``x`` each column of ``values`` takes to go from below ``low`` to ``high``.
+
+    ``values`` has shape ``(len(x), columns)``, e.g. accuracy by evaluation step or by width.
+    For each column: ``x`` at the first point reaching ``high`` minus ``x`` at the last point
+    before it that is below ``low``. NaN where the column never reaches ``high`` or starts
+    above ``low``. With ``x = np.log2(widths)`` the span is counted in doublings of width.
+    """
+    x = check_array("x", x, ndim=1, dtype=float)
+    values = check_array("values", values, ndim=2, dtype=float)
+    if values.shape[0] != len(x):
+        raise ValueError(f"values must have one row per x ({len(x)}), got shape {values.shape}")
+    out = np.full(values.shape[1], np.nan)
+    for j in range(values.shape[1]):
+        hit = np.flatnonzero(values[:, j] >= high)
+        if hit.size:
+            below = np.flatnonzero(values[: hit[0], j] < low)
+            if below.size:
+                out[j] = x[hit[0]] - x[below[-1]]
+    return out
+
+
+def order_agreement(steps) -> float:
+    """Among pairs of learned subtasks, the fraction learned in frequency order (the more
+    frequent one first, or at the same evaluation). 1.0: perfectly in order; ~0.5: random."""
+    steps = check_array("steps", steps, ndim=1, dtype=float, finite=False)
+    ranks = np.flatnonzero(np.isfinite(steps))
+    if len(ranks) < 2:
+        return float("nan")
+    t = steps[ranks]
+    i, j = np.triu_indices(len(ranks), 1)      # rank i is more frequent than rank j
+    return float(np.mean(t[i] <= t[j]))
+
+
+# ---------------------------------------------------------------- a sweep over widths
+
+@dataclass
+class Sweep:
+    """Runs for every (seed, width): arrays indexed ``[seed, width, evaluation, subtask]``."""
+
+    config: dict
+    widths: np.ndarray
+    seeds: np.ndarray
+    n_params: np.ndarray
+    eval_steps: np.ndarray
+    accuracy: np.ndarray
+    loss: np.ndarray
+    probs: np.ndarray
+
+    @property
+    def mean_loss(self) -> np.ndarray:
+        """Frequency-weighted test loss, shape ``(seeds, widths, evaluations)``."""
+        return self.loss @ self.probs
+
+    def run(self, width: int, seed: int) -> Run:
+        w = int(np.flatnonzero(self.widths == width)[0]) if width in self.widths else None
+        s = int(np.flatnonzero(self.seeds == seed)[0]) if seed in self.seeds else None
+        if w is None or s is None:
+            raise ValueError(f"width must be one of {self.widths.tolist()} and seed one of "
+                             f"{self.seeds.tolist()}, got {width!r}, {seed!r}")
+        return Run(int(width), int(self.n_params[w]), int(seed), self.eval_steps,
+                   self.accuracy[s, w], self.loss[s, w], self.probs)
+
+
+def run_sweep(task: SparseParity, widths, seeds, *, steps: int, progress: bool = False,
+              log=None, **train_kwargs) -> Sweep:
+    """Train every width with every seed (see ``train_width``); ``log(run)`` after each."""
+    widths = [check_int("widths[]", w, min=1) for w in widths]
+    seeds = [check_int("seeds[]", s, min=0) for s in seeds]
+    runs = []
+    for s in seeds:
+        for w in widths:
+            run = train_width(task, w, steps=steps, seed=s, progress=progress, **train_kwargs)
+            runs.append(run)
+            if log is not None:
+                log(run)
+    shape = (len(seeds), len(widths))
+    acc = np.stack([r.accuracy for r in runs]).reshape(*shape, *runs[0].accuracy.shape)
+    loss = np.stack([r.loss for r in runs]).reshape(*shape, *runs[0].loss.shape)
+    config = dict(task.config(), steps=steps, **train_kwargs)
+    return Sweep(config, np.array(widths), np.array(seeds),
+                 np.array([n_parameters(task, w) for w in widths]), runs[0].eval_steps,
+                 acc, loss, task.probs.copy())
+
+
+def save_sweep(sweep: Sweep, path=SWEEP_PATH) -> None:
+    """Write ``<path>.npz`` (all curves) and ``<path>.csv`` (final values, one row per
+    seed, width and subtask, with a ``source`` column)."""
+    path = Path(path)
+    np.savez_compressed(path.with_suffix(".npz"), config=json.dumps(sweep.config),
+                        widths=sweep.widths, seeds=sweep.seeds, n_params=sweep.n_params,
+                        eval_steps=sweep.eval_steps, probs=sweep.probs,
+                        accuracy=sweep.accuracy.astype(np.float32),
+                        loss=sweep.loss.astype(np.float32))
+    task = SparseParity(**{k: sweep.config[k] for k in ("n_tasks", "n_bits", "k", "alpha", "seed")})
+    source = ("this course: scripts/sparse_parity_sweep.py (" + ", ".join(
+        f"{k}={v}" for k, v in sweep.config.items()) + ")")
+    with path.with_suffix(".csv").open("w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(["seed", "width", "parameters", "subtask", "frequency", "bits",
+                      "final_accuracy", "final_loss", "first_step_90", "source"])
+        for s, seed in enumerate(sweep.seeds):
+            for w, width in enumerate(sweep.widths):
+                first = learning_steps(sweep.eval_steps, sweep.accuracy[s, w])
+                for i in range(len(sweep.probs)):
+                    out.writerow([int(seed), int(width), int(sweep.n_params[w]), i + 1,
+                                  f"{sweep.probs[i]:.6g}", " ".join(map(str, task.subsets[i])),
+                                  f"{sweep.accuracy[s, w, -1, i]:.4f}",
+                                  f"{sweep.loss[s, w, -1, i]:.5f}",
+                                  "" if np.isnan(first[i]) else int(first[i]), source])
+
+
+def load_sweep(path=SWEEP_PATH) -> Sweep:
+    """The sweep saved by ``save_sweep`` (by default the one shipped with the course)."""
+    path = Path(path)
+    with np.load(path.with_suffix(".npz")) as data:
+        return Sweep(json.loads(str(data["config"])), data["widths"], data["seeds"],
+                     data["n_params"], data["eval_steps"], data["accuracy"].astype(float),
+                     data["loss"].astype(float), data["probs"])

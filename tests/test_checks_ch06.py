@@ -1,0 +1,356 @@
+"""Chapter 6 checkers: right answers pass, typical mistakes get their hint, garbage never raises.
+
+The last test makes the student version of notebooks/ch06_exercises.ipynb, runs it, and
+checks that every check cell says "Not yet" without any cell raising.
+"""
+import math
+
+import numpy as np
+import pytest
+
+from emergence import grokking as g
+from emergence.checks import Verdict
+from emergence.checks import ch06 as check
+from emergence.execute import NOTEBOOKS
+
+RUNS = g.load_sweep_runs()
+
+
+# ---------------------------------------------------------------- 6.1 split
+
+def split(p, frac, seed):
+    a, b = np.divmod(np.arange(p * p), p)
+    x, y = np.stack([a, b], axis=1), (a + b) % p
+    order = np.random.default_rng(seed).permutation(p * p)
+    n = round(frac * p * p)
+    return x[order[:n]], y[order[:n]], x[order[n:]], y[order[n:]]
+
+
+def split_shuffle(p, frac, seed):
+    """Shuffling the rows in place gives the same permutation: accepted."""
+    a, b = np.divmod(np.arange(p * p), p)
+    table = np.stack([a, b, (a + b) % p], axis=1)
+    np.random.default_rng(seed).shuffle(table)
+    n = round(frac * p * p)
+    return table[:n, :2], table[:n, 2], table[n:, :2], table[n:, 2]
+
+
+def split_lists(p, frac, seed):
+    return tuple(arr.tolist() for arr in split(p, frac, seed))
+
+
+def _variant(*, floor=False, swap=False, labels=None, b_major=False, legacy=False, unseeded=False,
+             unshuffled_labels=False, overlap=False, no_shuffle=False):
+    def f(p, frac, seed):
+        a, b = np.divmod(np.arange(p * p), p)
+        if b_major:
+            a, b = b, a
+        x = np.stack([a, b], axis=1)
+        y = (labels or (lambda a, b, p: (a + b) % p))(a, b, p)
+        if legacy:
+            order = np.random.RandomState(seed).permutation(p * p)
+        elif unseeded:
+            order = np.random.default_rng().permutation(p * p)
+        elif no_shuffle:
+            order = np.arange(p * p)
+        else:
+            order = np.random.default_rng(seed).permutation(p * p)
+        n = int(frac * p * p) if floor else round(frac * p * p)
+        tr, te = order[:n], order[n:]
+        if swap:
+            tr, te = te, tr
+        if overlap:
+            te = order[n - 5:]
+        ytr = y[:len(tr)] if unshuffled_labels else y[tr]
+        return x[tr], ytr, x[te], y[te]
+    return f
+
+
+SPLIT_MISTAKES = [
+    (_variant(floor=True), "round"),
+    (_variant(swap=True), "swapped"),
+    (_variant(labels=lambda a, b, p: a + b), "mod p"),
+    (_variant(labels=lambda a, b, p: (a - b) % p), "subtraction"),
+    (_variant(b_major=True), "a-major"),
+    (_variant(legacy=True), "legacy"),
+    (_variant(unseeded=True), "same seed"),
+    (_variant(unshuffled_labels=True), "shuffled with the pairs"),
+    (_variant(overlap=True), "exactly once"),
+    (_variant(no_shuffle=True), "not shuffled"),
+    (lambda p, frac, seed: split(p, frac, seed)[:2], "four arrays"),
+]
+
+
+# ---------------------------------------------------------------- 6.2 milestones
+
+def first_step(steps, values, level):
+    hits = np.flatnonzero(np.asarray(values) >= level)
+    return int(steps[hits[0]]) if hits.size else None
+
+
+def first_step_loop(steps, values, level):
+    for s, v in zip(steps, values):
+        if v >= level:
+            return s
+    return None
+
+
+FIRST_STEP_MISTAKES = [
+    (lambda s, v, level: int(np.argmax(np.asarray(v) >= level)) if np.any(np.asarray(v) >= level)
+     else None, "index"),
+    (lambda s, v, level: int(s[np.argmax(np.asarray(v) >= level)]), "np.argmax"),
+    (lambda s, v, level: first_step(s, v, level) if first_step(s, v, level) is not None else -1,
+     "return None"),
+    (lambda s, v, level: first_step(s, v, level + 1e-9), ">="),
+    (lambda s, v, level: int(s[int(np.argmax(v))]) if first_step(s, v, level) is not None else None,
+     "maximum"),
+]
+
+
+def _delay():
+    run = RUNS[check.DELAY_RUN]
+    t_train, t_test = g.milestones(run)
+    return run, t_train, t_test
+
+
+# ---------------------------------------------------------------- 6.3 Fourier
+
+def fourier_power(table):
+    return (np.abs(np.fft.rfft(np.asarray(table, dtype=float), axis=0)) ** 2).sum(axis=1)
+
+
+def fourier_power_explicit(table):
+    table = np.asarray(table, dtype=float)
+    p = table.shape[0]
+    k = np.arange(p // 2 + 1)[:, None]
+    basis = np.exp(-2j * np.pi * k * np.arange(p)[None, :] / p)
+    return (np.abs(basis @ table) ** 2).sum(axis=1)
+
+
+def _rfft(t):
+    return np.fft.rfft(np.asarray(t, dtype=float), axis=0)
+
+
+FOURIER_MISTAKES = [
+    (lambda t: np.abs(_rfft(t)).sum(axis=1), "square"),
+    (lambda t: np.abs(_rfft(t).sum(axis=1)) ** 2, "before summing"),
+    (lambda t: (np.abs(_rfft(t)) ** 2).mean(axis=1), "do not average"),
+    (lambda t: fourier_power(t) / fourier_power(t).sum(), "share"),
+    (lambda t: (np.abs(np.fft.fft(np.asarray(t, float), axis=0)) ** 2).sum(axis=1), "rfft"),
+    (lambda t: fourier_power(t)[1:], "k = 0"),
+    (lambda t: np.abs(_rfft(t)) ** 2, "sum the power over the columns"),
+    (lambda t: (np.abs(np.fft.rfft(np.asarray(t, float), axis=1)) ** 2).sum(axis=0), "axis=0"),
+    (lambda t: _rfft(t).sum(axis=1), "complex"),
+]
+
+
+def top_frequencies(table, n):
+    return np.argsort(fourier_power(table)[1:])[::-1][:n] + 1
+
+
+TOP_MISTAKES = [
+    (lambda t, n: np.argsort(fourier_power(t))[::-1][:n], "k = 0"),
+    (lambda t, n: np.argsort(fourier_power(t)[1:])[::-1][:n], "add 1"),
+    (lambda t, n: (np.argsort(fourier_power(t)[1:])[::-1][:n] + 1)[::-1], "strongest first"),
+    (lambda t, n: np.sort(fourier_power(t)[1:])[::-1][:n], "powers"),
+    (lambda t, n: np.argsort(fourier_power(t)[1:])[:n] + 1, "weakest"),
+    (lambda t, n: np.argsort(fourier_power(t)[1:])[::-1][:3] + 1, "exactly n"),
+]
+
+
+# ---------------------------------------------------------------- 6.4 classify
+
+def classify(train_acc, test_acc):
+    if np.max(train_acc) < 0.99:
+        return "never fit"
+    return "grokked" if np.max(test_acc) >= 0.95 else "memorised only"
+
+
+def classify_any(train_acc, test_acc):
+    if not any(a >= 0.99 for a in train_acc):
+        return "never fit"
+    return "grokked" if any(a >= 0.95 for a in test_acc) else "memorised only"
+
+
+CLASSIFY_MISTAKES = [
+    (lambda tr, te: "never fit" if tr[-1] < 0.99 else ("grokked" if te[-1] >= 0.95
+                                                        else "memorised only"), "last value"),
+    (lambda tr, te: "never fit" if np.max(tr) <= 0.99 else ("grokked" if np.max(te) > 0.95
+                                                            else "memorised only"), ">="),
+    (lambda tr, te: "never fit" if np.max(tr) < 0.95 else ("grokked" if np.max(te) >= 0.99
+                                                           else "memorised only"), "swapped"),
+    (lambda tr, te: {"grokked": "Grokked"}.get(classify(tr, te), classify(tr, te)), "spell"),
+    (lambda tr, te: {"memorised only": "memorized only"}.get(classify(tr, te), classify(tr, te)),
+     "British"),
+    (lambda tr, te: g.OUTCOMES.index(classify(tr, te)), "strings"),
+]
+
+
+# ---------------------------------------------------------------- 6.5 weight decay
+
+def half_life(lr, weight_decay):
+    if weight_decay == 0:
+        return math.inf
+    return math.log(0.5) / math.log(1 - lr * weight_decay)
+
+
+HALF_LIFE_MISTAKES = [
+    (lambda lr, wd: math.inf if wd == 0 else math.log(2) / (lr * wd), "approximation"),
+    (lambda lr, wd: math.inf if wd == 0 else -1 / math.log(1 - lr * wd), "e-folding"),
+    (lambda lr, wd: math.inf if wd == 0 else math.ceil(half_life(lr, wd)), "round"),
+    (lambda lr, wd: math.log(0.5) / math.log(1 - lr * wd), "math.inf"),
+    (lambda lr, wd: None if wd == 0 else half_life(lr, wd), "never shrink"),
+    (lambda lr, wd: math.inf if wd == 0 else -half_life(lr, wd), "sign"),
+]
+
+
+def _norms(frac=0.4):
+    return RUNS[frac, 0.0].weight_norm, RUNS[frac, 1.0].weight_norm
+
+
+# ---------------------------------------------------------------- (a) right answers pass
+
+@pytest.mark.parametrize("checker, answer", [
+    (check.split, split), (check.split, split_shuffle), (check.split, split_lists),
+    (check.first_step, first_step), (check.first_step, first_step_loop),
+    (check.fourier_power, fourier_power), (check.fourier_power, fourier_power_explicit),
+    (check.top_frequencies, top_frequencies), (check.top_frequencies,
+                                               lambda t, n: list(top_frequencies(t, n))),
+    (check.classify, classify), (check.classify, classify_any),
+    (check.half_life, half_life),
+], ids=lambda a: getattr(a, "__name__", "answer"))
+def test_reference_solutions_pass(checker, answer):
+    verdict = checker(answer)
+    assert verdict.passed, str(verdict)
+
+
+def test_numeric_answers_pass():
+    run, t_train, t_test = _delay()
+    assert check.delay(t_test / t_train).passed
+    no_wd, wd1 = _norms()
+    assert check.norm_ratio(no_wd[-1] / wd1[-1]).passed
+    assert check.norm_ratio(np.float32(no_wd[-1] / wd1[-1])).passed
+
+
+# ---------------------------------------------------------------- (b) mistakes get their hint
+
+def _rejected(verdict, keyword):
+    assert isinstance(verdict, Verdict) and not verdict.passed, str(verdict)
+    text = (verdict.message + " " + verdict.hint).lower()
+    assert keyword.lower() in text, str(verdict)
+
+
+@pytest.mark.parametrize("answer, keyword", SPLIT_MISTAKES, ids=lambda x: str(x)[:20])
+def test_split_mistakes(answer, keyword):
+    _rejected(check.split(answer), keyword)
+
+
+@pytest.mark.parametrize("answer, keyword", FIRST_STEP_MISTAKES, ids=lambda x: str(x)[:20])
+def test_first_step_mistakes(answer, keyword):
+    _rejected(check.first_step(answer), keyword)
+
+
+@pytest.mark.parametrize("make, keyword", [
+    (lambda r, tr, te: tr / te, "upside down"),
+    (lambda r, tr, te: te - tr, "difference"),
+    (lambda r, tr, te: te / g.milestone(r.steps, r.train_acc, 0.95), "99 % for the train"),
+    (lambda r, tr, te: g.milestone(r.steps, r.test_acc, 0.99) / tr, "95 % for the test"),
+    (lambda r, tr, te: 12.0, "ratio of the two milestone"),
+])
+def test_delay_mistakes(make, keyword):
+    _rejected(check.delay(make(*_delay())), keyword)
+
+
+@pytest.mark.parametrize("answer, keyword", FOURIER_MISTAKES, ids=lambda x: str(x)[:20])
+def test_fourier_mistakes(answer, keyword):
+    _rejected(check.fourier_power(answer), keyword)
+
+
+@pytest.mark.parametrize("answer, keyword", TOP_MISTAKES, ids=lambda x: str(x)[:20])
+def test_top_frequency_mistakes(answer, keyword):
+    _rejected(check.top_frequencies(answer), keyword)
+
+
+@pytest.mark.parametrize("answer, keyword", CLASSIFY_MISTAKES, ids=lambda x: str(x)[:20])
+def test_classify_mistakes(answer, keyword):
+    _rejected(check.classify(answer), keyword)
+
+
+@pytest.mark.parametrize("answer, keyword", HALF_LIFE_MISTAKES, ids=lambda x: str(x)[:20])
+def test_half_life_mistakes(answer, keyword):
+    _rejected(check.half_life(answer), keyword)
+
+
+@pytest.mark.parametrize("value, keyword", [
+    (lambda a, b: b[-1] / a[-1], "upside down"),
+    (lambda a, b: a[0] / b[0], "not the first"),
+    (lambda a, b: a.max() / b.max(), "not the largest"),
+    (lambda a, b: a[-1] - b[-1], "difference"),
+    (lambda a, b: 2.0, "ratio of the two final"),
+])
+def test_norm_ratio_mistakes(value, keyword):
+    no_wd, wd1 = _norms()
+    _rejected(check.norm_ratio(value(no_wd, wd1)), keyword)
+
+
+def test_norm_ratio_of_another_fraction():
+    no_wd, wd1 = _norms(0.6)
+    _rejected(check.norm_ratio(no_wd[-1] / wd1[-1]), "fraction 40%")
+
+
+# ---------------------------------------------------------------- (c) garbage never raises
+
+def _crash(*args):
+    raise ZeroDivisionError("boom")
+
+
+GARBAGE = [None, Ellipsis, "abc", [1, 2], float("nan"), _crash, lambda *a: None,
+           lambda *a: "abc", lambda *a: [1, 2], lambda *a: float("nan"), lambda *a: [[1], [1, 2]],
+           lambda *a: {"x": 1}, lambda *a: np.ones((3, 3)), lambda *a: 1j, lambda *a: (1, 2, 3, 4)]
+
+
+@pytest.mark.parametrize("checker", [check.split, check.first_step, check.fourier_power,
+                                     check.top_frequencies, check.classify, check.half_life,
+                                     check.delay, check.norm_ratio])
+@pytest.mark.parametrize("answer", GARBAGE, ids=lambda a: getattr(a, "__name__", repr(a)))
+def test_garbage_gives_a_failing_verdict(checker, answer):
+    verdict = checker(answer)
+    assert isinstance(verdict, Verdict) and not verdict.passed
+    assert "Traceback" not in str(verdict)
+
+
+# ---------------------------------------------------------------- (d) the two versions
+
+def _check_cells(nb):
+    return [c for c in nb.cells
+            if c.cell_type == "code" and c.source.strip().splitlines()[-1].startswith("check.")]
+
+
+def test_instructor_notebook_stores_a_pass_for_every_check():
+    import nbformat
+
+    nb = nbformat.read(NOTEBOOKS / "ch06_exercises.ipynb", as_version=4)
+    cells = _check_cells(nb)
+    assert len(cells) >= 8
+    for cell in cells:
+        text = "".join(o.get("data", {}).get("text/plain", "") for o in cell.outputs)
+        assert text.startswith("✅ Correct"), (cell.source, text)
+
+
+def test_student_version_runs_and_fails_every_check():  # ~5 s
+    import nbformat
+    from nbclient import NotebookClient
+
+    from emergence.student import student_version
+
+    nb = student_version(nbformat.read(NOTEBOOKS / "ch06_exercises.ipynb", as_version=4))
+    assert not any("BEGIN SOLUTION" in c.source for c in nb.cells)
+    NotebookClient(nb, timeout=120, kernel_name="python3",
+                   resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert not errors, errors
+    checks = _check_cells(nb)
+    assert len(checks) >= 8
+    for cell in checks:
+        text = "".join(o.get("data", {}).get("text/plain", "") for o in cell.outputs)
+        assert "Not yet" in text, (cell.source, text)
