@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -25,6 +26,10 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 COMMAND = "python -m emergence.execute"
 SOLUTION_BEGIN, SOLUTION_END = "# BEGIN SOLUTION", "# END SOLUTION"
+# Kernels get one BLAS thread: the course's matrices are small, a second thread mostly
+# waits on a shared 2-core machine, and float32 sums then do not depend on the core count,
+# so stored outputs reproduce bit for bit under nbval (tests/conftest.py uses the same).
+KERNEL_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 _LIST_MODULES = ("import sys as _s, json as _j; print(_j.dumps(sorted({m.__file__ for n, m in "
                  "list(_s.modules.items()) if (n == 'emergence' or n.startswith('emergence.')) "
                  "and getattr(m, '__file__', None)})))")
@@ -96,7 +101,14 @@ def execute(path: Path, timeout: int = 300) -> float:
     return seconds
 
 
+def pin_threads() -> None:
+    """Make kernels started from this process use ``KERNEL_ENV`` (unless the caller set it)."""
+    for name, value in KERNEL_ENV.items():
+        os.environ.setdefault(name, value)
+
+
 def main(argv=None) -> int:
+    pin_threads()
     parser = argparse.ArgumentParser(prog=COMMAND, description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", type=Path, help="notebooks (default: all)")
     args = parser.parse_args(argv)

@@ -4,7 +4,6 @@ nbval (run over notebooks/ by the README's test command) re-executes each notebo
 compares its text outputs; these tests check what nbval does not.
 """
 import json
-from pathlib import Path
 
 import nbformat
 import pytest

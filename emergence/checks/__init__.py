@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import html
 import numbers
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -133,3 +134,73 @@ def call(function, *args, what: str = "your function"):
 def close(value: float, target: float, *, rel: float = 0.0, abs: float = 0.0) -> bool:
     """True when ``value`` is within ``abs`` or ``rel``·|target| of ``target``."""
     return bool(np.isclose(value, target, rtol=rel, atol=abs))
+
+
+# ---------------------------------------------------------------- for diagnosing mistakes
+
+def fmt(a, digits: int = 3) -> str:
+    """Short text for a number or a small array."""
+    a = np.asarray(a, dtype=float)
+    if a.ndim == 0:
+        return f"{float(a):.{digits + 1}g}"
+    items = [f"{x:.{digits}g}" for x in a.ravel()[:12]]
+    return "[" + ", ".join(items) + (", ...]" if a.size > 12 else "]")
+
+
+def quiet_call(function, *args, what: str):
+    """``call`` on copies of the arguments, with numpy warnings silenced."""
+    args = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return call(function, *args, what=what)
+
+
+def same(a, b, tol: float = 1e-6) -> bool:
+    """True when a and b (numbers or arrays) have the same shape and are equal within tol."""
+    if a is None or b is None:
+        return False
+    try:
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return a.shape == b.shape and bool(np.all(np.isfinite(b))) and bool(
+        np.allclose(a, b, rtol=tol, atol=tol))
+
+
+def explain(failed, candidates, tol: float = 1e-6):
+    """The hint of the first mistake that reproduces every failed answer, else None.
+
+    ``failed`` is a list of (case, answer); each candidate is (hint, wrong_function) where
+    ``wrong_function(case)`` is what that mistake returns on the case (None: not applicable).
+    """
+    for hint, wrong in candidates:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            try:
+                outs = [wrong(case) for case, _ in failed]
+            except Exception:  # noqa: BLE001 -- a candidate that does not apply
+                continue
+        usable = [(o, ans) for o, ans in zip(outs, [a for _, a in failed]) if o is not None]
+        if usable and len(usable) >= (len(failed) + 1) // 2 and all(
+                same(ans, o, tol) for o, ans in usable):
+            return hint
+    return None
+
+
+def shape_of(answer) -> tuple | None:
+    """np.shape of an answer, or None for strings and things numpy cannot shape."""
+    if isinstance(answer, str | bytes):
+        return None
+    try:
+        return np.shape(answer)
+    except Exception:  # noqa: BLE001 -- ragged lists and other oddities
+        return None
+
+
+def expect_real(answer, what: str) -> float:
+    """A student's scalar result, with a specific word for complex numbers and 2-vectors."""
+    if isinstance(answer, complex) or (isinstance(answer, np.ndarray | np.generic)
+                                       and np.iscomplexobj(answer)):
+        raise Wrong(f"{what} is a complex number ({answer}).",
+                    "take its absolute value (np.abs) to get a real length.")
+    return expect_number(answer, what)

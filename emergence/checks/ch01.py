@@ -18,7 +18,7 @@ import numpy as np
 
 from emergence import complex_systems as cs
 from emergence.checks import (Wrong, call, checker, close, expect_array, expect_function,
-                              expect_number)
+                              expect_real, explain, fmt, quiet_call, same, shape_of)
 
 __all__ = ["crossing", "energy_per_spin", "life_step", "polar_order", "finite_size", "flow",
            "FINITE_SIZE_LS", "FINITE_SIZE_PS", "FINITE_SIZE_TRIALS"]
@@ -26,75 +26,7 @@ __all__ = ["crossing", "energy_per_spin", "life_step", "polar_order", "finite_si
 TOL = 1e-6
 
 
-# ---------------------------------------------------------------- shared helpers
-
-def _fmt(a, digits: int = 3) -> str:
-    """Short text for a number or a small array."""
-    a = np.asarray(a, dtype=float)
-    if a.ndim == 0:
-        return f"{float(a):.{digits + 1}g}"
-    items = [f"{x:.{digits}g}" for x in a.ravel()[:12]]
-    return "[" + ", ".join(items) + (", ...]" if a.size > 12 else "]")
-
-
-def _quiet_call(function, *args, what: str):
-    """``call`` on copies of the arguments, with numpy warnings silenced."""
-    args = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        return call(function, *args, what=what)
-
-
-def _same(a, b, tol: float = TOL) -> bool:
-    """True when a and b (numbers or arrays) have the same shape and are equal within tol."""
-    if a is None or b is None:
-        return False
-    try:
-        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    return a.shape == b.shape and bool(np.all(np.isfinite(b))) and bool(
-        np.allclose(a, b, rtol=tol, atol=tol))
-
-
-def _explain(failed, candidates, tol: float = TOL):
-    """The hint of the first mistake that reproduces every failed answer, else None.
-
-    ``failed`` is a list of (case, answer); each candidate is (hint, wrong_function) where
-    ``wrong_function(case)`` is what that mistake returns on the case (None: not applicable).
-    """
-    for hint, wrong in candidates:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            try:
-                outs = [wrong(case) for case, _ in failed]
-            except Exception:  # noqa: BLE001 -- a candidate that does not apply
-                continue
-        usable = [(o, ans) for o, ans in zip(outs, [a for _, a in failed]) if o is not None]
-        if usable and len(usable) >= (len(failed) + 1) // 2 and all(
-                _same(ans, o, tol) for o, ans in usable):
-            return hint
-    return None
-
-
-def _shape(answer) -> tuple | None:
-    """np.shape of an answer, or None for strings and things numpy cannot shape."""
-    if isinstance(answer, str | bytes):
-        return None
-    try:
-        return np.shape(answer)
-    except Exception:  # noqa: BLE001 -- ragged lists and other oddities
-        return None
-
-
-def _number(answer, what: str) -> float:
-    """A student's scalar result, with a specific word for complex numbers and 2-vectors."""
-    if isinstance(answer, complex) or (isinstance(answer, np.ndarray | np.generic)
-                                       and np.iscomplexobj(answer)):
-        raise Wrong(f"{what} is a complex number ({answer}).",
-                    "take its absolute value (np.abs) to get a real length.")
-    return expect_number(answer, what)
-
+# ---------------------------------------------------------------- helpers
 
 def _judge(f, call_text: str, cases, reference, mistakes, fallback: str, *, digits: int = 4,
            inspect=None) -> None:
@@ -107,17 +39,17 @@ def _judge(f, call_text: str, cases, reference, mistakes, fallback: str, *, digi
     name = call_text.split("(")[0]
     failed, first = [], None
     for x, label in cases:
-        out = _quiet_call(f, x, what=call_text)
+        out = quiet_call(f, x, what=call_text)
         if inspect is not None:
             inspect(out, x, label)
-        got = _number(out, f"{name} on {label}")
+        got = expect_real(out, f"{name} on {label}")
         want = reference(x)
         if not close(got, want, rel=TOL, abs=1e-9):
             failed.append((x, got))
-            first = first or (f"{name} gave {_fmt(got, digits)} for {label}; "
-                              f"expected {_fmt(want, digits)}.")
+            first = first or (f"{name} gave {fmt(got, digits)} for {label}; "
+                              f"expected {fmt(want, digits)}.")
     if failed:
-        raise Wrong(first, _explain(failed, mistakes) or fallback)
+        raise Wrong(first, explain(failed, mistakes) or fallback)
 
 
 # ---------------------------------------------------------------- 1.1 crossing
@@ -209,7 +141,7 @@ def _diagnose_crossing(failed, tol=TOL):
     for hint, variants in _wrong_crossings():
         for f in variants:
             candidates.append((hint, lambda case, f=f: f(*case)))
-    return _explain(failed, candidates, tol)
+    return explain(failed, candidates, tol)
 
 
 @checker("1.1")
@@ -222,7 +154,7 @@ def crossing(answer):
         level = 0.5 if level is None else level
         shown = f"crossing(ps, probs{', ' + str(level) if level_arg else ''})"
         try:
-            out = _quiet_call(f, ps, probs, *level_arg, what=shown)
+            out = quiet_call(f, ps, probs, *level_arg, what=shown)
         except Wrong as wrong:
             if "IndexError" in wrong.message:
                 raise Wrong(f"{wrong.message} (on {label}).",
@@ -235,14 +167,14 @@ def crossing(answer):
                         "a division by zero: probs[i+1] - probs[i] is 0 on a flat step. The "
                         "bracket must satisfy probs[i] < level <= probs[i+1]; yours may be off "
                         "by one.")
-        got = _number(out, f"{shown} on {label}")
+        got = expect_real(out, f"{shown} on {label}")
         want = _crossing(ps, probs, level)
         if not close(got, want, rel=TOL, abs=TOL):
             failed.append(((ps, probs, level), got))
             if first is None:
-                data = f" (ps = {_fmt(ps)}, probs = {_fmt(probs)})" if len(ps) <= 9 else ""
-                first = (f"{shown} returned {_fmt(got, 5)} on {label}{data}; the crossing is "
-                         f"at p = {_fmt(want, 5)}.")
+                data = f" (ps = {fmt(ps)}, probs = {fmt(probs)})" if len(ps) <= 9 else ""
+                first = (f"{shown} returned {fmt(got, 5)} on {label}{data}; the crossing is "
+                         f"at p = {fmt(want, 5)}.")
     if failed:
         hint = _diagnose_crossing(failed) or (
             "find the first i with probs[i] < level <= probs[i+1], then move from ps[i] towards "
@@ -416,7 +348,7 @@ def _life_history(f, grid, steps, label):
                         + (" (crop the padding you added)" if padded else ""))
         if not np.all((arr == 0) | (arr == 1)):
             bad = arr[(arr != 0) & (arr != 1)].flat[0]
-            raise Wrong(f"life_step returned values other than alive/dead (e.g. {_fmt(bad)}) "
+            raise Wrong(f"life_step returned values other than alive/dead (e.g. {fmt(bad)}) "
                         f"on {label}.",
                         "return the new grid of booleans (True = alive), not the neighbour counts.")
         g = arr.astype(bool)
@@ -460,7 +392,7 @@ def life_step(answer):
              lambda c: _conway(c, _counts(c, offsets=cs.VON_NEUMANN))),
             ("your function returned the grid unchanged.", lambda c: c),
         ]
-        hint = _explain(failed, candidates) or _life_rule_hint(failed) or (
+        hint = explain(failed, candidates) or _life_rule_hint(failed) or (
             "count the 8 neighbours of every cell at once with np.roll (it wraps around the "
             "edges), then apply: alive next = (n == 3) | (alive & (n == 2)).")
     raise Wrong(first, hint)
@@ -531,8 +463,8 @@ def _wrong_orders():
 def polar_order(answer):
     """Check ``polar_order(angles)``: the length of the mean unit heading vector, in [0, 1]."""
     def vector(out, angles, label):
-        if _shape(out) == (2,):
-            raise Wrong(f"polar_order returned two numbers ({_fmt(out)}) for {label}.",
+        if shape_of(out) == (2,):
+            raise Wrong(f"polar_order returned two numbers ({fmt(out)}) for {label}.",
                         "that looks like the mean vector itself; the order parameter is its "
                         "length, np.hypot(cx, cy).")
 
@@ -595,7 +527,7 @@ def _check_widths(widths):
                     f"compute one width for each L in Ls = {FINITE_SIZE_LS}, e.g. with a list "
                     "comprehension, and wrap it in np.array.")
     ref = _widths()
-    if _same(w, ref, 1e-9):
+    if same(w, ref, 1e-9):
         return w
     candidates = [
         ("you subtracted the wrong way round: the width is crossing(..., 0.9) - "
@@ -610,7 +542,7 @@ def _check_widths(widths):
             candidates.append(("widths computed with this crossing are off: " + hint
                                + " (Exercise 1.1 checks crossing on its own.)",
                                lambda c, cross=cross: _widths(cross)))
-    hint = _explain([(None, w)], candidates, tol=1e-6)
+    hint = explain([(None, w)], candidates, tol=1e-6)
     # other seeds stay within ~15 % of ref (1 sd: 4-8 % per width at 200-400 trials)
     if hint is None and np.all(w > 0) and np.all(np.abs(w / ref - 1) <= 0.3):
         return w
@@ -619,7 +551,7 @@ def _check_widths(widths):
     if hint is None and not np.all(np.diff(w) < 0):
         hint = ("the transition should get sharper (narrower) as L grows; check that width k "
                 "uses the curve of Ls[k].")
-    raise Wrong(f"widths = {_fmt(w)}, but for these curves they are {_fmt(ref)}.",
+    raise Wrong(f"widths = {fmt(w)}, but for these curves they are {fmt(ref)}.",
                 hint or "for each L, widths = crossing(ps, curve, 0.9) - crossing(ps, curve, 0.1), "
                 "using the curves simulated above and your crossing function from 1.1.")
 
@@ -634,7 +566,7 @@ def finite_size(widths, slope):
         raise Wrong("slope holds two numbers.",
                     "np.polyfit(x, y, 1) returns [slope, intercept] (highest power first): "
                     "take element [0].")
-    s = _number(slope, "slope")
+    s = expect_real(slope, "slope")
     if close(s, fit, abs=0.01):
         if not SLOPE_RANGE[0] <= s <= SLOPE_RANGE[1]:  # cannot happen with widths that passed
             raise Wrong(f"slope = {s:.3f} is far from the theory, -3/4.",
@@ -733,7 +665,7 @@ def _wrong_flows():
 def flow(answer):
     """Check ``flow(road)``: density × mean speed of a NaSch space-time array, averaged in time."""
     def per_step(out, road, label):
-        shape = _shape(out)
+        shape = shape_of(out)
         if shape is not None and len(shape) == 1 and shape[0] in road.shape:
             raise Wrong(f"flow returned {shape[0]} numbers for {label}.",
                         "return one number: average over time steps and over the road.")

@@ -14,8 +14,8 @@ import numpy as np
 
 from emergence import scaling as sc
 from emergence import sparse_parity as sp
-from emergence.checks import Wrong, checker, close, expect_array, expect_function, expect_number
-from emergence.checks.ch01 import _explain, _fmt, _quiet_call
+from emergence.checks import (Wrong, checker, close, expect_array, expect_function, expect_number,
+                              explain, fmt, quiet_call)
 
 __all__ = ["fit_loglog", "kaplan", "chinchilla_optimal", "tokens_per_parameter",
            "learned_subtasks", "sparse_parity_exponent", "CHINCHILLA_BUDGET", "SP_WIDTH",
@@ -117,16 +117,16 @@ def fit_loglog(answer):
     f = expect_function(answer, "fit_loglog")
     failed, first = [], None
     for x, y, label in _fit_cases():
-        out = _quiet_call(f, x, y, what="fit_loglog(x, y)")
+        out = quiet_call(f, x, y, what="fit_loglog(x, y)")
         got = _pair(out, f"fit_loglog on {label}", ("exponent", "prefactor"))
         want = _ref_fit(x, y)
         if not _same_pair(got, want):
             failed.append(((x, y), got))
-            first = first or (f"fit_loglog gave exponent {_fmt(got[0])}, prefactor {_fmt(got[1])} "
-                              f"on {label}; expected {_fmt(want[0])} and {_fmt(want[1])}.")
+            first = first or (f"fit_loglog gave exponent {fmt(got[0])}, prefactor {fmt(got[1])} "
+                              f"on {label}; expected {fmt(want[0])} and {fmt(want[1])}.")
     if failed:
         mistakes = [(h, lambda case, m=m: m(*case)) for h, m in _fit_mistakes()]
-        raise Wrong(first, _explain(failed, mistakes) or
+        raise Wrong(first, explain(failed, mistakes) or
                     "fit a straight line to (np.log(x), np.log(y)) with np.polyfit(..., 1); the "
                     "slope is the exponent and np.exp(intercept) the prefactor.")
     return ("fit_loglog recovers exponent and prefactor on 4 data sets, falling and rising, "
@@ -236,7 +236,7 @@ def chinchilla_optimal(answer):
     f = expect_function(answer, "chinchilla_optimal")
     failed, first = [], None
     for C, (A, B, a, b, label) in _fit_cases_chinchilla():
-        out = _quiet_call(f, C, A, B, a, b, what="chinchilla_optimal(C, A, B, alpha, beta)")
+        out = quiet_call(f, C, A, B, a, b, what="chinchilla_optimal(C, A, B, alpha, beta)")
         got = _pair(out, "chinchilla_optimal", ("N_opt", "D_opt"))
         want = _optimal(C, A, B, a, b)
         if not _same_pair(got, want, rel=1e-4):
@@ -246,7 +246,7 @@ def chinchilla_optimal(answer):
                               f"D = {want[1]:.3g}.")
     if failed:
         mistakes = [(h, lambda case, m=m: m(*case)) for h, m in _optimal_mistakes()]
-        raise Wrong(first, _explain(failed, mistakes, tol=1e-4) or
+        raise Wrong(first, explain(failed, mistakes, tol=1e-4) or
                     "substitute D = C/(6N) into A/N^α + B/D^β, set the derivative in N to zero, "
                     "and solve: N_opt = G (C/6)^(β/(α+β)), G = (αA/(βB))^(1/(α+β)); "
                     "D_opt = C/(6 N_opt).")
@@ -341,7 +341,7 @@ def learned_subtasks(ranks, counts):
         ]
         hint = next((h for h, v in candidates if v.shape == got.shape and np.array_equal(got, v)),
                     None)
-        raise Wrong(f"ranks = {_fmt(got)}; width {SP_WIDTH} (seed {SP_SEED}) ends with "
+        raise Wrong(f"ranks = {fmt(got)}; width {SP_WIDTH} (seed {SP_SEED}) ends with "
                     f"{len(want)} subtasks at ≥ 90 % test accuracy.",
                     hint or "run = sweep.run(128, 0); np.flatnonzero(run.accuracy[-1] >= 0.9) + 1.")
     c = expect_array(counts, (None,), "counts")
@@ -361,7 +361,7 @@ def learned_subtasks(ranks, counts):
             ("those are the unlearned subtasks; count the learned ones.", 64 - want_c),
         ]
         hint = next((h for h, v in candidates if np.allclose(c, v)), None)
-        raise Wrong(f"counts = {_fmt(c)}; expected {_fmt(want_c)}.",
+        raise Wrong(f"counts = {fmt(c)}; expected {fmt(want_c)}.",
                     hint or "for each width w: (sweep.run(w, 0).accuracy[-1] >= 0.9).sum().")
     return (f"width {SP_WIDTH} has learned subtasks {', '.join(map(str, want[:12]))}"
             f"{', ...' if len(want) > 12 else ''}: almost exactly the most frequent ones. "
@@ -391,7 +391,7 @@ def sparse_parity_exponent(mean_loss, exponent):
              sweep.mean_loss.min(axis=2).mean(axis=0)),
         ]
         hint = next((h for h, v in candidates if np.allclose(m, v, rtol=1e-4)), None)
-        raise Wrong(f"mean_loss = {_fmt(m)}; expected {_fmt(want)}.",
+        raise Wrong(f"mean_loss = {fmt(m)}; expected {fmt(want)}.",
                     hint or "sweep.mean_loss[:, :, -1].mean(axis=0).")
     b_ref = _ref_fit(sweep.n_params, want)[0]
     b_widths = _ref_fit(sweep.widths, want)[0]

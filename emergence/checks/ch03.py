@@ -16,9 +16,8 @@ import warnings
 import numpy as np
 
 from emergence import tasks
-from emergence.checks import Wrong, checker, close, expect_array, expect_function
-# Generic helpers written for Chapter 1's checkers (shared here rather than copied).
-from emergence.checks.ch01 import _explain, _fmt, _number, _quiet_call, _same, _shape
+from emergence.checks import (Wrong, checker, close, expect_array, expect_function, expect_real,
+                              explain, fmt, quiet_call, same, shape_of)
 
 __all__ = ["emergence_score", "chain_success", "half_scale", "distracted_accuracy",
            "classify_curves", "CURVE_SIZES", "CURVES"]
@@ -30,13 +29,13 @@ def _fails(f, cases, reference, what: str, digits: int = 4):
     """Run ``f`` on every (args, label) case; return (failed, first message)."""
     failed, first = [], None
     for args, label in cases:
-        out = _quiet_call(f, *args, what=what)
-        got = _number(out, f"{what.split('(')[0]} on {label}")
+        out = quiet_call(f, *args, what=what)
+        got = expect_real(out, f"{what.split('(')[0]} on {label}")
         want = reference(*args)
         if not close(got, want, rel=TOL, abs=1e-9):
             failed.append((args, got))
-            first = first or (f"{what.split('(')[0]} gave {_fmt(got, digits)} for {label}; "
-                              f"expected {_fmt(want, digits)}.")
+            first = first or (f"{what.split('(')[0]} gave {fmt(got, digits)} for {label}; "
+                              f"expected {fmt(want, digits)}.")
     return failed, first
 
 
@@ -132,7 +131,7 @@ def emergence_score(answer):
     f = expect_function(answer, "emergence_score")
     failed, first = _fails(f, _score_cases(), _score, "emergence_score(y)")
     if failed:
-        raise Wrong(first, _explain(failed, _wrong_scores()) or
+        raise Wrong(first, explain(failed, _wrong_scores()) or
                     "score = np.sign(argmax - argmin) * (max - min) / "
                     "sqrt(median(np.diff(y)**2)); check each piece on the worked example.")
     _special_score(f, [3.0] * 6, 0.0, "a flat curve [3, 3, 3, 3, 3, 3]",
@@ -195,8 +194,8 @@ def chain_success(answer):
     f = expect_function(answer, "chain_success")
     failed, first = [], None
     for p, label in _chain_cases():
-        out = _quiet_call(f, p, what="chain_success(step_success)")
-        shape = _shape(out)
+        out = quiet_call(f, p, what="chain_success(step_success)")
+        shape = shape_of(out)
         if shape == ():
             raise Wrong(f"chain_success returned one number for {label}.",
                         "return one success rate per model: multiply over the steps only "
@@ -206,12 +205,12 @@ def chain_success(answer):
                         "you multiplied along the wrong axis: rows are steps, columns are models, "
                         "so use axis=0.")
         got = expect_array(out, shape=(p.shape[1],), what=f"chain_success on {label}")
-        if not _same(got, _chain(p)):
+        if not same(got, _chain(p)):
             failed.append((p, got))
-            first = first or (f"chain_success gave {_fmt(got)} for {label}; expected "
-                              f"{_fmt(_chain(p))}.")
+            first = first or (f"chain_success gave {fmt(got)} for {label}; expected "
+                              f"{fmt(_chain(p))}.")
     if failed:
-        raise Wrong(first, _explain(failed, _wrong_chains()) or
+        raise Wrong(first, explain(failed, _wrong_chains()) or
                     "the chain succeeds only if step 1 and step 2 and ... all succeed: "
                     "np.prod(step_success, axis=0).")
     return ("chain_success is right: with independent steps the chain's success is the product "
@@ -265,7 +264,7 @@ def half_scale(answer):
     f = expect_function(answer, "half_scale")
     failed, first = _fails(f, _half_cases(), _half, "half_scale(k, midpoint, slope)")
     if failed:
-        raise Wrong(first, _explain(failed, _wrong_halves(), tol=1e-6) or
+        raise Wrong(first, explain(failed, _wrong_halves(), tol=1e-6) or
                     "solve p(N) ** k = 0.5 for N: q = 0.5 ** (1/k), then "
                     "log10 N = midpoint + ln(q / (1 - q)) / slope.")
     delay = math.log10(_half(10, 9.0, 2.0) / _half(1, 9.0, 2.0))
@@ -320,19 +319,19 @@ def distracted_accuracy(answer):
     f = expect_function(answer, "distracted_accuracy")
     failed, first = [], None
     for args, label in _distracted_cases():
-        out = _quiet_call(f, *args, what="distracted_accuracy(skill, heuristic, strength, chance)")
+        out = quiet_call(f, *args, what="distracted_accuracy(skill, heuristic, strength, chance)")
         want = _distracted(*args)
         got = expect_array(out, what=f"distracted_accuracy on {label}")
         if got.shape != want.shape:
             raise Wrong(f"distracted_accuracy returned shape {got.shape} for {label}; expected "
                         f"{want.shape}, one accuracy per model.",
                         "use numpy arithmetic on the whole arrays (no loops, no sums).")
-        if not _same(got, want):
+        if not same(got, want):
             failed.append((args, got))
-            first = first or (f"distracted_accuracy gave {_fmt(got)} for {label}; expected "
-                              f"{_fmt(want)}.")
+            first = first or (f"distracted_accuracy gave {fmt(got)} for {label}; expected "
+                              f"{fmt(want)}.")
     if failed:
-        hint = _explain(failed, _wrong_distracted())
+        hint = explain(failed, _wrong_distracted())
         if hint is None and any(np.any(got > 1 + 1e-9) for _, got in failed):
             hint = "some accuracies are above 1: the three branches must add up to one model."
         raise Wrong(first, hint or "three branches: the skill (right, probability s); else the "

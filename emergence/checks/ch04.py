@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 
 from emergence import icl
-from emergence.checks import Wrong, call, checker, expect_function, expect_number
+from emergence.checks import Wrong, checker, expect_function, expect_number, quiet_call
 
 __all__ = ["first_size_with_gain", "posterior_after", "icl_score", "previous_token_head",
            "induction_head", "N_VOCAB", "SEQ_LEN"]
@@ -28,15 +28,8 @@ N_VOCAB, SEQ_LEN = 8, 20
 
 # ---------------------------------------------------------------- shared helpers
 
-def _quiet_call(function, *args, what: str):
-    args = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        return call(function, *args, what=what)
-
-
 def _call_allowing_none(function, *args, what: str):
-    """Like ``_quiet_call``, for functions whose right answer may be None."""
+    """Like ``quiet_call``, for functions whose right answer may be None."""
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         try:
@@ -253,7 +246,7 @@ def posterior_after(answer):
     failed, first = [], None
     cases = _posterior_cases()
     for prior, labels, xs, ys, noise, label in cases:
-        out = _quiet_call(f, prior, labels, xs, ys, noise,
+        out = quiet_call(f, prior, labels, xs, ys, noise,
                           what="posterior_after(prior, labels, xs, ys, noise)")
         want = icl.posterior(prior, labels, xs, ys, noise)[-1]
         try:
@@ -333,7 +326,7 @@ def icl_score(answer):
     failed, first = [], None
     cases = _icl_cases()
     for (losses, early, late), label in cases:
-        out = _quiet_call(f, losses, early, late, what="icl_score(losses, early, late)")
+        out = quiet_call(f, losses, early, late, what="icl_score(losses, early, late)")
         if np.ndim(out) == 1 and np.shape(out)[0] == losses.shape[0]:
             raise Wrong(f"icl_score returned one number per sequence ({np.shape(out)[0]}) for "
                         f"{label}.", "average over the sequences (axis 0) before or after the "
@@ -385,7 +378,7 @@ def _circuits(function, name: str, sizes) -> tuple[np.ndarray, np.ndarray]:
     """The (qk, ov) pair that ``function(layout)`` builds for the layout of ``sizes``."""
     layout = icl.residual_layout(*sizes)
     try:
-        out = _quiet_call(function, layout, what=f"{name}(layout)")
+        out = quiet_call(function, layout, what=f"{name}(layout)")
     except Wrong as wrong:
         raise Wrong(wrong.message + _layout_note(sizes), wrong.hint) from None
     if not isinstance(out, tuple | list) or len(out) != 2:

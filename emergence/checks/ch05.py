@@ -15,9 +15,8 @@ import functools
 import numpy as np
 
 from emergence import cot
-from emergence.checks import Wrong, call, checker, close, expect_function, expect_number
-# generic helpers of the Chapter 1 checkers (quiet calls, mistake matching, short numbers)
-from emergence.checks.ch01 import _explain, _fmt, _quiet_call
+from emergence.checks import (Wrong, call, checker, close, expect_function, expect_number, explain,
+                              fmt, quiet_call)
 
 __all__ = ["chain_success", "required_step_accuracy", "parity_step", "crossover",
            "who_published", "predict_chain", "PREDICT_K", "PREDICT_UPDATES"]
@@ -29,7 +28,7 @@ def _judge(f, name: str, cases, reference, mistakes, fallback: str) -> None:
     """Run ``f(*args)`` on every (args, label) case; ``Wrong`` with a diagnosed hint on failure."""
     failed, first = [], None
     for args, label in cases:
-        out = _quiet_call(f, *args, what=f"{name}{label}")
+        out = quiet_call(f, *args, what=f"{name}{label}")
         want = reference(*args)
         try:
             got = np.asarray(out, dtype=float)
@@ -44,13 +43,13 @@ def _judge(f, name: str, cases, reference, mistakes, fallback: str) -> None:
             raise Wrong(f"{name}{label} returned shape {got.shape}; expected {np.shape(want)}.",
                         "the result should have the broadcast shape of the inputs.")
         if not np.all(np.isfinite(got)):
-            raise Wrong(f"{name}{label} returned {_fmt(got)}.",
+            raise Wrong(f"{name}{label} returned {fmt(got)}.",
                         "look for a division by zero or a log of zero.")
         if not np.allclose(got, want, rtol=TOL, atol=1e-12):
             failed.append((args, got))
-            first = first or f"{name}{label} gave {_fmt(got, 4)}; expected {_fmt(want, 4)}."
+            first = first or f"{name}{label} gave {fmt(got, 4)}; expected {fmt(want, 4)}."
     if failed:
-        raise Wrong(first, _explain(failed, [(h, lambda a, w=w: w(*a)) for h, w in mistakes])
+        raise Wrong(first, explain(failed, [(h, lambda a, w=w: w(*a)) for h, w in mistakes])
                     or fallback)
 
 
@@ -160,7 +159,7 @@ def parity_step(answer):
     table = {}
     for state in (0, 1):
         for bit in (0, 1):
-            out = _quiet_call(f, state, bit, what=f"parity_step({state}, {bit})")
+            out = quiet_call(f, state, bit, what=f"parity_step({state}, {bit})")
             value = expect_number(out if not isinstance(out, (bool, np.bool_)) else int(out),
                                   f"parity_step({state}, {bit})")
             table[state, bit] = value
@@ -188,7 +187,7 @@ def parity_step(answer):
         hint = next((h for rule, h in rules if all(close(got[key], v) for key, v in rule.items())),
                     "the parity flips when the bit is 1 and stays when it is 0: "
                     "(state + bit) % 2, or state ^ bit.")
-        shown = ", ".join(f"({s}, {b}) → {_fmt(v)}" for (s, b), v in got.items())
+        shown = ", ".join(f"({s}, {b}) → {fmt(v)}" for (s, b), v in got.items())
         raise Wrong(f"parity_step gives {shown}.", hint)
     rng = np.random.default_rng(53)
     states, bits = rng.integers(0, 2, 50), rng.integers(0, 2, 50)
@@ -281,15 +280,15 @@ def crossover(answer):
     f = expect_function(answer, "crossover")
     failed, first = [], None
     for scales, direct, cot_acc, label in _crossover_cases():
-        out = _quiet_call(f, scales, direct, cot_acc, what=f"crossover(...) on {label}")
+        out = quiet_call(f, scales, direct, cot_acc, what=f"crossover(...) on {label}")
         got = expect_number(out, f"crossover(...) on {label}")
         want = _crossover(scales, direct, cot_acc)
         if not close(got, want, rel=1e-4):
             failed.append(((scales, direct, cot_acc), got))
-            first = first or (f"crossover returned {_fmt(got, 4)} on {label}; chain of thought "
-                              f"overtakes direct answering at {_fmt(want, 4)}.")
+            first = first or (f"crossover returned {fmt(got, 4)} on {label}; chain of thought "
+                              f"overtakes direct answering at {fmt(want, 4)}.")
     if failed:
-        hint = _explain(failed, [(h, lambda a, w=w: w(*a)) for h, w in _wrong_crossovers()],
+        hint = explain(failed, [(h, lambda a, w=w: w(*a)) for h, w in _wrong_crossovers()],
                         tol=1e-4)
         raise Wrong(first, hint or "compute d = cot - direct; find the first i with d[i] <= 0 < "
                     "d[i+1]; interpolate linearly in log10(scale) to where d = 0; return 10**x.")

@@ -17,8 +17,8 @@ import warnings
 import numpy as np
 
 from emergence import grokking as g
-from emergence.checks import Wrong, call, checker, close, expect_function, expect_number
-from emergence.checks.ch01 import _explain, _fmt, _quiet_call, _same, _shape
+from emergence.checks import (Wrong, call, checker, close, expect_function, expect_number, explain,
+                              fmt, quiet_call, same, shape_of)
 
 __all__ = ["split", "first_step", "delay", "fourier_power", "top_frequencies", "classify",
            "half_life", "norm_ratio", "DELAY_RUN", "NORM_FRAC"]
@@ -123,7 +123,7 @@ def split(answer):
     f = expect_function(answer, "split")
     for p, frac, seed in SPLIT_CASES:
         label = f"({p}, {frac}, {seed})"
-        tx, ty, ex, ey = _split_arrays(_quiet_call(f, p, frac, seed, what=f"split{label}"),
+        tx, ty, ex, ey = _split_arrays(quiet_call(f, p, frac, seed, what=f"split{label}"),
                                        p, label)
         n, want = p * p, int(round(frac * p * p))
         if len(tx) + len(ex) != n or len(np.unique(np.concatenate([_codes(tx, p), _codes(ex, p)]))) != n:
@@ -145,7 +145,7 @@ def split(answer):
         _check_labels(ex, ey, p, "test", label)
         ref = g.modular_data(p, "add", frac, seed)
         if not np.array_equal(np.sort(_codes(tx, p)), np.sort(_codes(ref.train_x, p))):
-            again = _split_arrays(_quiet_call(f, p, frac, seed, what=f"split{label}"), p, label)
+            again = _split_arrays(quiet_call(f, p, frac, seed, what=f"split{label}"), p, label)
             if not np.array_equal(again[0], tx):
                 hint = ("two calls with the same seed gave different splits: draw the "
                         "permutation from np.random.default_rng(seed).")
@@ -236,7 +236,7 @@ def first_step(answer):
             first = first or (f"first_step gave {got if got is None else f'{got:g}'} for {label}; "
                               f"expected {want}.")
     if failed:
-        hint = _explain([(c, a) for c, a in failed if a is not None],
+        hint = explain([(c, a) for c, a in failed if a is not None],
                         [(h, lambda c, w=w: w(*c)) for h, w in _wrong_first_steps()])
         raise Wrong(first, hint or "find the indices where values >= level "
                     "(np.flatnonzero), and return steps at the first one.")
@@ -316,8 +316,8 @@ def fourier_power(answer):
     failed, first = [], None
     for table, label in _fourier_cases():
         p = table.shape[0]
-        out = _quiet_call(f, table, what="fourier_power(table)")
-        shape = _shape(out)
+        out = quiet_call(f, table, what="fourier_power(table)")
+        shape = shape_of(out)
         want = g.fourier_power(table)
         if shape != want.shape:
             hints = {(p,): "np.fft.fft returns all p frequencies; np.fft.rfft keeps k = 0 … p // 2 "
@@ -335,11 +335,11 @@ def fourier_power(answer):
             raise Wrong(f"fourier_power returned complex numbers for {label}.",
                         "power is a real number: take np.abs(...) ** 2 of the coefficients.")
         got = np.asarray(out, dtype=float)
-        if not _same(got, want, 1e-6):
+        if not same(got, want, 1e-6):
             failed.append((table, got))
-            first = first or f"fourier_power is wrong for {label}: got {_fmt(got)}, expected {_fmt(want)}."
+            first = first or f"fourier_power is wrong for {label}: got {fmt(got)}, expected {fmt(want)}."
     if failed:
-        raise Wrong(first, _explain(failed, _wrong_powers(), tol=1e-6)
+        raise Wrong(first, explain(failed, _wrong_powers(), tol=1e-6)
                     or "np.abs(np.fft.rfft(table, axis=0)) ** 2, summed over axis 1.")
     return "fourier_power is right on 5 tables, including the lab's trained embedding."
 
@@ -368,9 +368,9 @@ def top_frequencies(answer):
     """Check ``top_frequencies(table, n)``: the n strongest frequencies k >= 1, strongest first."""
     f = expect_function(answer, "top_frequencies")
     for (table, n), label in _top_cases():
-        out = _quiet_call(f, table, n, what="top_frequencies(table, n)")
+        out = quiet_call(f, table, n, what="top_frequencies(table, n)")
         want = _top(table, n)
-        shape = _shape(out)
+        shape = shape_of(out)
         if shape != (n,):
             raise Wrong(f"top_frequencies returned shape {shape} for {label} with n = {n}; "
                         f"expected ({n},).", "return exactly n frequencies, e.g. order[:n].")
@@ -389,8 +389,8 @@ def top_frequencies(answer):
             ("those are the weakest frequencies: sort the powers in decreasing order.",
              np.argsort(power[1:], kind="stable")[:n] + 1),
         ]
-        hint = next((h for h, v in candidates if _same(got, v)), None)
-        raise Wrong(f"top_frequencies gave {_fmt(got)} for {label}; expected {_fmt(want)}.",
+        hint = next((h for h, v in candidates if same(got, v)), None)
+        raise Wrong(f"top_frequencies gave {fmt(got)} for {label}; expected {fmt(want)}.",
                     hint or "np.argsort(power[1:])[::-1][:n] + 1, with power from fourier_power.")
     return "top_frequencies finds the strongest waves, strongest first, and skips the constant."
 
@@ -430,7 +430,7 @@ def classify(answer):
     f = expect_function(answer, "classify")
     failed, first = [], None
     for (train_acc, test_acc), label in _classify_cases():
-        out = _quiet_call(f, train_acc, test_acc, what="classify(train_acc, test_acc)")
+        out = quiet_call(f, train_acc, test_acc, what="classify(train_acc, test_acc)")
         if not isinstance(out, str):
             raise Wrong(f"classify returned {type(out).__name__} for {label}.",
                         f"return one of the strings {', '.join(map(repr, g.OUTCOMES))}.")
@@ -514,7 +514,7 @@ def half_life(answer):
             ("check the sign: ln(1/2) and ln(1 − lr·wd) are both negative, so t is positive.",
              lambda c: -_half_life(*c)),
         ]
-        hint = _explain(failed, candidates, tol=1e-6)
+        hint = explain(failed, candidates, tol=1e-6)
         raise Wrong(first, hint or "solve (1 − lr · weight_decay)^t = 1/2 for t.")
     lr = g.LIVE["lr"]
     return (f"half_life is right: with the lab's lr = {lr:g} and weight decay 1, the decay alone "
