@@ -3,8 +3,9 @@
 Three parts, each small enough to read in one sitting:
 
 - **GPT-3 by number of examples.** Zero-, one- and few-shot arithmetic accuracy for the eight
-  GPT-3 sizes (Brown et al. 2020), read from ``emergence/data/gpt3_shots.csv`` where every row
-  names its table and whether it was transcribed (:func:`gpt3_shots`).
+  GPT-3 sizes (Brown et al. 2020), read from ``emergence/data/gpt3_arithmetic.csv`` (shared
+  with Chapter 3), where every row names its table and whether it was transcribed
+  (:func:`gpt3_shots`).
 - **ICL as Bayesian inference, exactly.** A finite set of labelling rules ("concepts") on the
   inputs 0..15, a prior over them, and demonstrations ``(x, y)``: :func:`posterior` is Bayes'
   rule, computed exactly after every demonstration; :func:`icl_accuracy` is the accuracy of the
@@ -78,8 +79,10 @@ class ShotTable:
 
 def gpt3_shots() -> ShotTable:
     """The GPT-3 zero/one/few-shot arithmetic table (Brown et al. 2020, Tables 3.9 and H.1)."""
-    with open(DATA / "gpt3_shots.csv", newline="", encoding="utf-8") as f:
+    with open(DATA / "gpt3_arithmetic.csv", newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
+    for r in rows:
+        r["setting"] = r["setting"].removesuffix("-shot")
     tasks = tuple(dict.fromkeys(r["task"] for r in rows))
     models = tuple(dict.fromkeys(r["model"] for r in rows))
     params = np.array([float(next(r["params"] for r in rows if r["model"] == m)) for m in models])
