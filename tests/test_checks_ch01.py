@@ -9,6 +9,7 @@ import pytest
 from emergence import complex_systems as cs
 from emergence.checks import Verdict
 from emergence.checks import ch01 as check
+from garbage import GARBAGE, crash, garbage_id
 
 
 # ---------------------------------------------------------------- reference solutions
@@ -337,25 +338,17 @@ def test_flow_mistakes(answer, keyword):
 
 # ---------------------------------------------------------------- (c) garbage never raises
 
-def _crash(*args):
-    raise ZeroDivisionError("boom")
-
-
-GARBAGE = [None, Ellipsis, "abc", [1, 2], float("nan"), _crash, lambda *a: None,
-           lambda *a: "abc", lambda *a: [1, 2], lambda *a: float("nan"), lambda *a: [[1], [1, 2]],
-           lambda *a: {"x": 1}, lambda *a: np.ones((3, 3)), lambda *a: 1j]
-
 
 @pytest.mark.parametrize("checker", [check.crossing, check.energy_per_spin, check.life_step,
                                      check.polar_order, check.flow])
-@pytest.mark.parametrize("answer", GARBAGE, ids=lambda a: getattr(a, "__name__", repr(a)))
+@pytest.mark.parametrize("answer", GARBAGE, ids=garbage_id)
 def test_garbage_gives_a_failing_verdict(checker, answer):
     verdict = checker(answer)
     assert isinstance(verdict, Verdict) and not verdict.passed
     assert "Traceback" not in str(verdict)
 
 
-@pytest.mark.parametrize("answer", [None, Ellipsis, "abc", [1, 2], float("nan"), _crash,
+@pytest.mark.parametrize("answer", [None, Ellipsis, "abc", [1, 2], float("nan"), crash,
                                     [1, 2, np.nan, 4], {"a": 1}, [[1, 2], [3]], np.ones((2, 4))],
                          ids=repr)
 def test_finite_size_garbage(answer, widths):

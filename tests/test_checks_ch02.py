@@ -10,6 +10,7 @@ from emergence import scaling as sc
 from emergence import sparse_parity as sp
 from emergence.checks import Verdict
 from emergence.checks import ch02 as check
+from garbage import GARBAGE, crash, garbage_id
 
 BUDGET = 6 * 70e9 * 1.4e12
 
@@ -277,15 +278,8 @@ def test_sparse_parity_exponent_mistakes(sweep):
 
 # ---------------------------------------------------------------- (c) garbage never raises
 
-def _crash(*args):
-    raise RuntimeError("boom")
 
-
-GARBAGE = [None, Ellipsis, "abc", 3, float("nan"), [1, 2], {"a": 1}, _crash, np.ones((2, 3)),
-           lambda *a: "text", lambda *a: (np.nan, 1.0), lambda *a: [[1, 2], [3]]]
-
-
-@pytest.mark.parametrize("answer", GARBAGE, ids=repr)
+@pytest.mark.parametrize("answer", GARBAGE, ids=garbage_id)
 @pytest.mark.parametrize("checker", [check.fit_loglog, check.chinchilla_optimal])
 def test_garbage_functions(checker, answer):
     verdict = checker(answer)
@@ -294,7 +288,7 @@ def test_garbage_functions(checker, answer):
 
 
 @pytest.mark.parametrize("answer", [None, Ellipsis, "abc", float("nan"), [1, 2], {"a": 1},
-                                    _crash, np.ones((2, 3)), float("inf"), -1, True],
+                                    crash, np.ones((2, 3)), float("inf"), -1, True],
                          ids=repr)
 def test_garbage_numbers(answer, sweep):
     ranks, counts = learned_answers(sweep)

@@ -11,6 +11,7 @@ import pytest
 from emergence import tasks
 from emergence.checks import Verdict
 from emergence.checks import ch03 as check
+from garbage import GARBAGE, garbage_id
 
 
 # ---------------------------------------------------------------- reference solutions
@@ -222,18 +223,10 @@ def test_classify_mistakes(labels, keyword):
 
 # ---------------------------------------------------------------- (c) garbage never raises
 
-def _crash(*args):
-    raise ZeroDivisionError("boom")
-
-
-GARBAGE = [None, Ellipsis, "abc", [1, 2], float("nan"), _crash, lambda *a: None,
-           lambda *a: "abc", lambda *a: [1, 2], lambda *a: float("nan"), lambda *a: [[1], [1, 2]],
-           lambda *a: {"x": 1}, lambda *a: np.ones((3, 3)), lambda *a: 1j, lambda *a: math.inf]
-
 
 @pytest.mark.parametrize("checker", [check.emergence_score, check.chain_success, check.half_scale,
                                      check.distracted_accuracy, check.classify_curves])
-@pytest.mark.parametrize("answer", GARBAGE, ids=lambda a: getattr(a, "__name__", repr(a)))
+@pytest.mark.parametrize("answer", GARBAGE, ids=garbage_id)
 def test_garbage_gives_a_failing_verdict(checker, answer):
     verdict = checker(answer)
     assert isinstance(verdict, Verdict) and not verdict.passed
