@@ -5,17 +5,11 @@ import pytest
 from nbclient import NotebookClient
 
 from emergence.execute import NOTEBOOKS
+from emergence.grade import check_cells
 from emergence.student import student_version
 
 EXERCISES = sorted(NOTEBOOKS.glob("*_exercises.ipynb"))
 MIN_CHECKS = 4  # the course's contract: at least four auto-checked exercises per chapter
-
-
-def _check_cells(nb):
-    """Cells whose last line calls a checker (``check.something(...)``)."""
-    return [c for c in nb.cells
-            if c.cell_type == "code" and c.source.strip()
-            and c.source.strip().splitlines()[-1].startswith("check.")]
 
 
 def _text(cell):
@@ -28,7 +22,7 @@ def test_every_chapter_has_exercises():
 
 @pytest.mark.parametrize("path", EXERCISES, ids=lambda p: p.stem)
 def test_instructor_notebook_stores_a_pass_for_every_check(path):
-    cells = _check_cells(nbformat.read(path, as_version=4))
+    cells = check_cells(nbformat.read(path, as_version=4))
     assert len(cells) >= MIN_CHECKS
     for cell in cells:
         assert _text(cell).startswith("✅ Correct"), (cell.source, _text(cell))
@@ -43,7 +37,7 @@ def test_student_version_runs_and_fails_every_check(path):  # 3-10 s each
                    resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors, errors
-    checks = _check_cells(nb)
-    assert len(checks) == len(_check_cells(instructor))
+    checks = check_cells(nb)
+    assert len(checks) == len(check_cells(instructor))
     for cell in checks:
         assert "Not yet" in _text(cell), (cell.source, _text(cell))
