@@ -11,9 +11,12 @@ import io
 import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
 """Okabe–Ito colours: distinguishable with common colour-vision deficiencies."""
+GREY = "#7f7f7f"
+"""For context lines drawn behind the data."""
 
 matplotlib.rcParams.update({
     "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
@@ -24,6 +27,24 @@ matplotlib.rcParams.update({
     "font.size": 10,
     "legend.frameon": False,
 })
+
+
+def size_label(n: float) -> str:
+    """A model size for people: 3.2e+09 -> '3.2B'."""
+    if n == 0:
+        return "0"
+    for unit, scale in (("T", 1e12), ("B", 1e9), ("M", 1e6), ("k", 1e3)):
+        if n >= scale:
+            value = n / scale
+            return f"{value:.0f}{unit}" if value >= 10 else f"{value:.2g}{unit}"
+    return f"{n:.2g}"
+
+
+def size_ticks(ax) -> None:
+    """Plain-text size ticks (10M, 1B, ...) and no minor ticks on the x axis: clearer, and
+    much faster to draw than mathtext powers of ten (most of a demo frame's drawing time)."""
+    ax.minorticks_off()
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: size_label(v)))
 
 
 def figure(figsize=(6.4, 3.6), ncols: int = 1, nrows: int = 1, dpi: int = 100):

@@ -4,40 +4,18 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from matplotlib.ticker import FuncFormatter
 
 from .. import tasks
-from ..figures import PALETTE
-
-GREY = "#7f7f7f"
-
-
-def _size(n: float) -> str:
-    """A model size for people: 3.2e+09 -> '3.2B'."""
-    if n == 0:
-        return "0"
-    for unit, scale in (("T", 1e12), ("B", 1e9), ("M", 1e6), ("k", 1e3)):
-        if n >= scale:
-            value = n / scale
-            return f"{value:.0f}{unit}" if value >= 10 else f"{value:.2g}{unit}"
-    return f"{n:.2g}"
-
-
-def _size_ticks(ax) -> None:
-    """Plain-text size ticks (10M, 1B, ...) and no minor ticks: clearer, and much faster to
-    draw than mathtext powers of ten (most of a frame's drawing time otherwise)."""
-    ax.minorticks_off()
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _size(v)))
-
+from ..figures import GREY, PALETTE, size_label, size_ticks
 
 def _set_axis(ax, axis: str, xlim) -> None:
     ax.set_xscale("log" if axis == "log" else "linear")
     ax.set_xlim(*xlim)
-    _size_ticks(ax)
+    size_ticks(ax)
     ax.set_xlabel(f"model size N (parameters), {axis} axis")
 
 
-def _score_text(score: float) -> str:
+def score_text(score: float) -> str:
     return ("+∞" if score > 0 else "−∞") if math.isinf(score) else f"{score:.3g}"
 
 
@@ -58,17 +36,17 @@ def draw_multi_step(fig, k, axis, *, N, samples, midpoint, slope):
     _set_axis(ax, axis, (N[0], N[-1]))
     ax.set(ylabel="accuracy", ylim=(-0.03, 1.03))
     delay = math.log10(half_k / half_one)
-    ax.set_title(f"k = {k}: 50% at N = {_size(half_k)}, {delay:.2f} decades after one step\n"
+    ax.set_title(f"k = {k}: 50% at N = {size_label(half_k)}, {delay:.2f} decades after one step\n"
                  f"classifier ({axis} axis): {shape.label}; emergence score "
-                 f"{_score_text(shape.score)}", fontsize=10)
+                 f"{score_text(shape.score)}", fontsize=10)
     ax.legend(loc="upper left" if axis == "log" else "lower right", fontsize=8)
     at_half_one = float(tasks.multi_step_accuracy(half_one, k, midpoint, slope))
     return (f"A {k}-step task whose steps each improve smoothly with model size, on a {axis} "
-            f"size axis. Each step is right half the time at N = {_size(half_one)}, where the "
+            f"size axis. Each step is right half the time at N = {size_label(half_one)}, where the "
             f"whole task succeeds {at_half_one:.1%} of the time; the task reaches 50% only at "
-            f"N = {_size(half_k)}, {delay:.2f} decades later. Sampled at {len(samples)} model "
+            f"N = {size_label(half_k)}, {delay:.2f} decades later. Sampled at {len(samples)} model "
             f"sizes the curve is classified {shape.label} (emergence score "
-            f"{_score_text(shape.score)}).")
+            f"{score_text(shape.score)}).")
 
 
 def draw_distractor(fig, strength, prompting, largest, *, N, chance, heuristic_midpoint,
@@ -101,16 +79,16 @@ def draw_distractor(fig, strength, prompting, largest, *, N, chance, heuristic_m
         ax.text(largest * 1.3, 0.03, "not yet trained", fontsize=8, color="#555555")
     ax.set(xscale="log", xlabel="model size N (parameters)", ylabel="probability",
            ylim=(-0.03, 1.03), xlim=(N[0], N[-1]))
-    _size_ticks(ax)
-    ax.set_title(f"distractor strength {strength:g}, {prompting}: models up to {_size(largest)} "
+    size_ticks(ax)
+    ax.set_title(f"distractor strength {strength:g}, {prompting}: models up to {size_label(largest)} "
                  f"look {shape.label}", fontsize=10)
     ax.legend(fontsize=7, loc="upper left")
     low = int(np.argmin(acc[cot]))
     return (f"Distractor strength {strength:g}, {prompting} prompting. The heuristic is learned "
-            f"around N = {_size(10 ** heuristic_midpoint)}, the true skill around "
-            f"N = {_size(10 ** skill_midpoint)}. Accuracy starts at chance ({chance:.2f}), is "
-            f"lowest ({acc[cot][low]:.2f}) at N = {_size(N[low])} and reaches "
-            f"{acc[cot][-1]:.2f} at N = {_size(N[-1])}. Models up to {_size(largest)} give a "
+            f"around N = {size_label(10 ** heuristic_midpoint)}, the true skill around "
+            f"N = {size_label(10 ** skill_midpoint)}. Accuracy starts at chance ({chance:.2f}), is "
+            f"lowest ({acc[cot][low]:.2f}) at N = {size_label(N[low])} and reaches "
+            f"{acc[cot][-1]:.2f} at N = {size_label(N[-1])}. Models up to {size_label(largest)} give a "
             f"curve the classifier calls {shape.label}.")
 
 
@@ -160,7 +138,7 @@ def draw_gpt3(fig, task, setting, axis, *, data):
         return (f"GPT-3 {name}: only the 175B value, {y[-1]:.1f}%, is known with certainty; "
                 "the transcription of the smaller sizes is garbled, so nothing is classified.")
     shape = entry[axis]
-    score = _score_text(entry["score"])
+    score = score_text(entry["score"])
     if math.isinf(entry["score"]):
         score += f" (floor of one problem: {entry['score_floor']:.3g})"
     ax.set_title(f"{name}: emergence score {score}\nclassifier on a {axis} axis: {shape.label}",
@@ -187,7 +165,7 @@ def plot_mechanisms(axes, *, N, samples, k, strength):
         label = tasks.classify_scaling_curve(samples, sampled)
         ax.set(xscale="log", ylim=(-0.03, 1.03), xlabel="model size N")
         ax.set_title(f"{name}\nclassified: {label}", fontsize=10)
-        _size_ticks(ax)
+        size_ticks(ax)
         parts.append(f"{name}: classified {label}")
     axes[0].set_ylabel("accuracy")
     return ("Three toy tasks built from the same logistic skill curve (dashed grey), against "
@@ -200,7 +178,7 @@ def plot_emergence_scales(ax, rows):
     colours = {"few-shot": PALETTE[0], "augmented": PALETTE[1]}
     for i, row in enumerate(rows):
         ax.plot(row["train_flops"], i, "o", color=colours[row["prompting"]], ms=6)
-        ax.text(row["train_flops"] * 1.5, i, f"{row['model']} {_size(row['params'])}",
+        ax.text(row["train_flops"] * 1.5, i, f"{row['model']} {size_label(row['params'])}",
                 fontsize=7, va="center", color="#444444")
     ax.set_yticks(range(len(rows)), [r["ability"] for r in rows], fontsize=8)
     ax.invert_yaxis()

@@ -1,0 +1,453 @@
+"""Checkers for the Chapter 8 exercises (why do abilities emerge?).
+
+    from emergence.checks import ch08 as check
+    check.composite_half_scale(composite_half_scale)
+"""
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+
+from emergence import grokking as g
+from emergence import sparse_parity as sp
+from emergence import synthesis as sy
+from emergence import tasks
+from emergence.checks import (Wrong, checker, close, expect_function, expect_real, explain, fmt,
+                              quiet_call, shape_of)
+
+__all__ = ["composite_half_scale", "survivors", "match_curves", "rare_subtasks", "data_delay",
+           "MATCH", "SP_WIDTH", "DELAY_WEIGHT_DECAY", "DELAY_PREDICT_FRAC", "SURVIVORS"]
+
+TOL = 1e-6
+
+
+# ---------------------------------------------------------------- 8.1 composite half scale
+
+def _cross(N, y, level=0.5):
+    """First bracket y[i] < level <= y[i+1], interpolated linearly in log10 N (N[0] if y[0] >= level)."""
+    N, y = np.asarray(N, float), np.asarray(y, float)
+    if y[0] >= level:
+        return float(N[0])
+    i = int(np.flatnonzero((y[:-1] < level) & (y[1:] >= level))[0])
+    t = np.log10(N)
+    return float(10 ** (t[i] + (level - y[i]) * (t[i + 1] - t[i]) / (y[i + 1] - y[i])))
+
+
+def _composite(N, parts):
+    return _cross(N, np.prod(np.asarray(parts, float), axis=0))
+
+
+def _half_cases():
+    """(N, parts, label): every product crosses 1/2 inside the grid."""
+    N = np.geomspace(1e7, 1e12, 11)
+    chess = np.array([tasks.skill_probability(N, m, s) for m, s in ((8.0, 1.2), (9.0, 0.8),
+                                                                      (9.5, 1.5))])
+    rng = np.random.default_rng(81)
+    many = np.array([tasks.skill_probability(N, m, 1.0) for m in rng.uniform(7.5, 9.0, 8)])
+    uneven = np.array([1e6, 3e6, 2e7, 5e7, 4e8, 1e9, 8e9, 3e10])
+    return [
+        (np.array([1e8, 1e9, 1e10, 1e11]), np.array([[0.5, 0.8, 0.95, 0.99],
+                                                     [0.4, 0.7, 0.9, 0.98]]),
+         "the worked example"),
+        (N, chess, "three chess skills (opening, tactics, endgame)"),
+        (N, many, "eight parts with different midpoints"),
+        (uneven, np.array([tasks.skill_probability(uneven, 7.5, 2.0)] * 4),
+         "four equal parts at unevenly spaced sizes"),
+        (N, chess[:1], "a single part"),
+        (N[:6], np.full((2, 6), 0.8), "two parts already at 0.8 (0.64 at the smallest size)"),
+    ]
+
+
+def _wrong_halves():
+    def at(combine, space="log"):
+        def f(case):
+            N, parts = case
+            y = combine(np.asarray(parts, float))
+            if space == "log":
+                return _cross(N, y)
+            if y[0] >= 0.5:
+                return float(N[0])
+            return float(np.interp(0.5, y, N))
+        return f
+
+    prod = functools.partial(np.prod, axis=0)
+    return [
+        ("the task needs every part, so multiply the parts' success rates (np.prod over "
+         "axis 0); averaging them gives the continuous 'fraction of parts right' instead.",
+         at(lambda p: p.mean(axis=0))),
+        ("success rates of independent parts multiply; adding them can exceed 1.",
+         at(lambda p: p.sum(axis=0))),
+        ("that is where the weakest part reaches 1/2. Even when every other part is better, "
+         "each can still fail: multiply all of them.", at(lambda p: p.min(axis=0))),
+        ("that is where the first part alone reaches 1/2; the task needs all of them.",
+         at(lambda p: p[0])),
+        ("you raised the mean part to the power k; the parts differ, so multiply each one's "
+         "own success rate.", at(lambda p: p.mean(axis=0) ** len(p))),
+        ("interpolate in log10 N, not in N: on a log axis the sizes are evenly spread.",
+         at(prod, "linear")),
+        ("you returned log10 N; the exercise asks for N itself (10 ** ...).",
+         lambda case: math.log10(_composite(*case))),
+        ("you returned the first size at or above 1/2 without interpolating.",
+         lambda case: float(case[0][int(np.argmax(np.prod(case[1], axis=0) >= 0.5))])),
+        ("you returned the last size below 1/2 without interpolating.",
+         lambda case: float(case[0][max(int(np.argmax(np.prod(case[1], axis=0) >= 0.5)) - 1, 0)])),
+    ]
+
+
+@checker("8.1")
+def composite_half_scale(answer):
+    """Check ``composite_half_scale(N, parts)``: where the product of the parts reaches 1/2."""
+    f = expect_function(answer, "composite_half_scale")
+    failed, first = [], None
+    for N, parts, label in _half_cases():
+        out = quiet_call(f, N, parts, what="composite_half_scale(N, parts)")
+        shape = shape_of(out)
+        if shape is not None and len(shape) == 1 and shape[0] in (len(N), len(parts)):
+            raise Wrong(f"composite_half_scale returned {shape[0]} numbers for {label}.",
+                        "return one size: the N at which the whole task first reaches 0.5.")
+        got = expect_real(out, f"composite_half_scale on {label}")
+        want = _composite(N, parts)
+        if not close(got, want, rel=1e-6):
+            failed.append(((N, parts), got))
+            first = first or (f"composite_half_scale gave {fmt(got, 4)} for {label}; "
+                              f"expected {fmt(want, 4)}.")
+    if failed:
+        raise Wrong(first, explain(failed, _wrong_halves(), tol=1e-6) or
+                    "multiply the parts (np.prod(parts, axis=0)), find the first i with "
+                    "whole[i] < 0.5 <= whole[i+1], and interpolate linearly in log10 N.")
+    N, chess, _ = _half_cases()[1]
+    alone = [_cross(N, part) for part in chess]
+    return (f"composite_half_scale is right. The three chess skills reach 1/2 at "
+            f"{', '.join(f'{n:.2g}' for n in alone)} parameters; the game needs all three and "
+            f"reaches 1/2 only at {_composite(N, chess):.2g}.")
+
+
+# ---------------------------------------------------------------- 8.2 which jumps survive?
+
+SURVIVORS = frozenset({"quantised skills", "loss threshold", "grokking on rare data"})
+"""The mechanisms whose jump survives a continuous metric (exercise 8.2)."""
+
+_SURVIVE_HINTS = {
+    "composite task": "a composite task jumps because it multiplies parts that each improve "
+                      "smoothly; score the parts (the fraction of parts right) and the curve is "
+                      "as smooth as they are. See the first demo at k = 8.",
+    "exact-match metric": "this is the mirage argument: the per-token probability improves "
+                          "smoothly and only the all-or-nothing score jumps (Chapter 7).",
+    "quantised skills": "one skill's own loss drops as abruptly as its accuracy (the sparse "
+                        "parity sweep): the jump is in the model. Only the average over many "
+                        "skills is smooth.",
+    "loss threshold": "Du et al. report abilities that stay at chance until the loss crosses a "
+                      "threshold whether the metric is continuous or not: under this hypothesis "
+                      "the continuous score jumps too.",
+    "grokking on rare data": "when the network groks, the probability it puts on the right "
+                             "answer rises as abruptly as its accuracy (the second demo): the "
+                             "jump is not made by the metric.",
+}
+
+_MECHANISM_ALIASES = {
+    "composite": "composite task", "composite tasks": "composite task",
+    "multiplicative": "composite task", "metric": "exact-match metric",
+    "exact match": "exact-match metric", "exact-match": "exact-match metric",
+    "non-smooth metric": "exact-match metric", "quantised skill": "quantised skills",
+    "quantized skills": "quantised skills", "quantization": "quantised skills",
+    "quantisation": "quantised skills", "loss thresholds": "loss threshold",
+    "threshold": "loss threshold", "grokking": "grokking on rare data",
+}
+
+
+def _mechanism(value, what: str) -> str:
+    text = value.strip().lower().replace("_", " ") if isinstance(value, str) else None
+    text = _MECHANISM_ALIASES.get(text, text)
+    if text not in sy.MECHANISMS:
+        raise Wrong(f"{what} is {value!r}, which is not one of the five mechanisms.",
+                    "use the names in synthesis.MECHANISMS: " + ", ".join(map(repr, sy.MECHANISMS)))
+    return text
+
+
+@checker("8.2")
+def survivors(answer):
+    """Check the set of mechanisms whose jump survives a continuous metric."""
+    if answer is None or answer is Ellipsis:
+        raise Wrong("survivors is still empty.", "write a set of mechanism names, e.g. "
+                    '{"composite task", ...}; an empty set is set().')
+    if isinstance(answer, str):
+        raise Wrong("survivors is one string.", 'make it a set of names, e.g. {"loss threshold"}, '
+                    "even if you choose only one.")
+    if isinstance(answer, dict) or not isinstance(answer, set | frozenset | list | tuple):
+        raise Wrong(f"survivors should be a set of names, not a {type(answer).__name__}.",
+                    'write it like {"composite task", "loss threshold"}.')
+    chosen = {_mechanism(v, f"the entry {v!r}") for v in answer}
+    extra = [m for m in sy.MECHANISMS if m in chosen - SURVIVORS]
+    missing = [m for m in sy.MECHANISMS if m in SURVIVORS - chosen]
+    if extra:
+        raise Wrong(f"{extra[0]!r} does not survive a continuous metric"
+                    + (f" (and {len(extra) + len(missing) - 1} more choice"
+                       f"{'s' if len(extra) + len(missing) > 2 else ''} to fix)."
+                       if len(extra) + len(missing) > 1 else "."),
+                    _SURVIVE_HINTS[extra[0]])
+    if missing:
+        raise Wrong(f"{missing[0]!r} is missing"
+                    + (f" (and {len(missing) - 1} more)." if len(missing) > 1 else "."),
+                    _SURVIVE_HINTS[missing[0]])
+    return ("right: quantised skills, a loss threshold and grokking make jumps that a continuous "
+            "metric keeps; a composite task and an exact-match metric make jumps that a "
+            "continuous metric removes. So re-scoring a claimed ability with a continuous metric "
+            "splits the explanations into two groups, but cannot pick one inside a group.")
+
+
+# ---------------------------------------------------------------- 8.3 match curves
+
+MATCH = {"A": ("exact-match metric", 16), "B": ("quantised skills", 16),
+         "C": ("grokking on rare data", 0.5), "D": ("composite task", 8),
+         "E": ("loss threshold", 2.5)}
+"""The five anonymous curves of exercise 8.3: letter -> (mechanism, knob setting)."""
+
+_CLUES = {
+    "composite task": "the dashed curve is one part of the task, a separate skill that improves "
+                      "smoothly; the whole task needs all of them",
+    "exact-match metric": "the dashed curve is the per-token probability of one long answer; only "
+                          "the score that needs every token right jumps",
+    "quantised skills": "the other seeds jump at different sizes, and the average over all "
+                        "subtasks (dotted) is smooth while this one subtask jumps",
+    "loss threshold": "the pre-training loss (dotted, right axis) falls smoothly; the ability "
+                      "switches on exactly where it crosses a fixed level",
+    "grokking on rare data": "the x-axis is training steps, not model size, and train accuracy "
+                             "(dotted) is perfect long before the test score moves",
+}
+
+
+def _why_not(letter: str, truth: str, given: str) -> str:
+    survives = {m: m in SURVIVORS for m in sy.MECHANISMS}
+    if (given == "grokking on rare data") != (truth == "grokking on rare data"):
+        why = ("grokking is a jump in training time at a fixed model size"
+               if given == "grokking on rare data" else
+               f"curve {letter} is plotted against training steps, not model size")
+    elif survives[given] and not survives[truth]:
+        why = (f"'{given}' predicts a jump that survives the continuous metric, but curve "
+               f"{letter}'s dashed curve rises smoothly")
+    elif survives[truth] and not survives[given]:
+        why = (f"'{given}' predicts that the jump disappears under a continuous metric, but curve "
+               f"{letter}'s dashed curve jumps too")
+    elif {given, truth} == {"composite task", "exact-match metric"}:
+        why = ("both multiply probabilities, so the shapes agree; ask what the parts are: "
+               "separate skills (composite) or the tokens of one answer (metric)")
+    else:
+        why = ("both keep their jump under a continuous metric; ask what else moves with it: "
+               "other seeds and the average over skills, or the pre-training loss")
+    return f"{why}. Look again: {_CLUES[truth]}."
+
+
+@checker("8.3")
+def match_curves(answer):
+    """Check a dict {letter: mechanism} for the five curves of exercise 8.3."""
+    if answer is None or answer is Ellipsis:
+        raise Wrong("matches is still empty.", 'fill in the dict: {"A": "...", "B": "...", ...}')
+    if not isinstance(answer, dict):
+        raise Wrong(f"matches should be a dict, not a {type(answer).__name__}.",
+                    'write it like {"A": "loss threshold", "B": ...}')
+    letters = sorted(MATCH)
+    missing = [n for n in letters if n not in answer]
+    if missing:
+        raise Wrong(f"matches has no entry for curve{'s' if len(missing) > 1 else ''} "
+                    f"{', '.join(missing)}.", f"give a mechanism for each of {', '.join(letters)}")
+    given = {n: _mechanism(answer[n], f"the entry for curve {n}") for n in letters}
+    wrong = [n for n in letters if given[n] != MATCH[n][0]]
+    if wrong:
+        n = wrong[0]
+        raise Wrong(f"{len(wrong)} of 5 matches {'is' if len(wrong) == 1 else 'are'} off: "
+                    f"curve {n} is not {given[n]!r}.",
+                    _why_not(n, MATCH[n][0], given[n]))
+    return ("all five match. Two questions sorted them: does the jump survive the continuous "
+            "metric, and what else changes with it (the axis, the seeds, the loss, the parts)?")
+
+
+# ---------------------------------------------------------------- 8.4 rare subtasks learned late
+
+SP_WIDTH = 256
+
+
+@functools.lru_cache(maxsize=1)
+def _sweep():
+    return sp.load_sweep()
+
+
+def _learn_steps(sweep, width=SP_WIDTH, threshold=sp.LEARNED, seeds=None):
+    w = int(np.flatnonzero(sweep.widths == width)[0])
+    seeds = range(len(sweep.seeds)) if seeds is None else seeds
+    return np.array([sp.learning_steps(sweep.eval_steps, sweep.accuracy[s, w], threshold)
+                     for s in seeds])
+
+
+def _slope_of(steps, x):
+    steps = np.asarray(steps, float)
+    x = np.broadcast_to(x, steps.shape)
+    ok = np.isfinite(steps) & (steps > 0)
+    return float(np.polyfit(np.log(x[ok]), np.log(steps[ok]), 1)[0])
+
+
+def rare_reference() -> tuple[np.ndarray, float]:
+    """(learning steps, shape (seeds, subtasks); slope of log step against log frequency)."""
+    sweep = _sweep()
+    steps = _learn_steps(sweep)
+    return steps, _slope_of(steps, sweep.probs)
+
+
+@checker("8.4")
+def rare_subtasks(steps, slope):
+    """Check the learning step of every subtask (width 256, all seeds) and the log-log slope."""
+    sweep = _sweep()
+    ref, ref_slope = rare_reference()
+    if isinstance(steps, np.ndarray) and steps.dtype == bool:
+        raise Wrong("steps is a True/False mask.", "steps holds the first evaluation step at "
+                    "which each subtask reaches 90 %: use sparse_parity.learning_steps.")
+    if steps is None or steps is Ellipsis:
+        raise Wrong("steps is still empty.", "replace the `...` with your answer and re-run the cell")
+    try:
+        arr = np.asarray(steps, dtype=float)
+    except (TypeError, ValueError):
+        raise Wrong(f"steps should be an array of numbers, not a {type(steps).__name__}.",
+                    "stack one row per seed with np.array([...])") from None
+    if arr.shape != ref.shape:
+        if arr.shape == ref.shape[1:]:
+            raise Wrong(f"steps has shape {arr.shape}: one seed only.",
+                        f"give one row per seed (shape {ref.shape}): all three seeds.")
+        raise Wrong(f"steps has shape {arr.shape}; expected {ref.shape} (seeds × subtasks).",
+                    "one row per seed, one column per subtask, in rank order.")
+    if not np.array_equal(np.isnan(arr), np.isnan(ref)) or not np.allclose(
+            np.nan_to_num(arr, nan=-1), np.nan_to_num(ref, nan=-1)):
+        budget = float(sweep.eval_steps[-1])
+        candidates = [
+            ("subtasks that never reach 90 % have no learning step: keep them NaN (as "
+             "learning_steps returns) rather than the budget or 0.",
+             [np.where(np.isnan(ref), budget, ref), np.where(np.isnan(ref), 0, ref)]),
+            ("use the threshold 0.9 (sparse_parity.LEARNED); chance is 0.5.",
+             [_learn_steps(sweep, threshold=0.5)]),
+            (f"use width {SP_WIDTH}.", [_learn_steps(sweep, width=w) for w in sweep.widths
+                                         if w != SP_WIDTH]),
+        ]
+        hint = next((h for h, vs in candidates for v in vs
+                     if np.allclose(np.nan_to_num(arr, nan=-7), np.nan_to_num(v, nan=-7))), None)
+        raise Wrong(f"steps differs from the learning steps of width {SP_WIDTH}: e.g. seed 0 "
+                    f"gives {fmt(arr[0][:6])} for the six most frequent subtasks, expected "
+                    f"{fmt(ref[0][:6])}.",
+                    hint or "for each seed s: sparse_parity.learning_steps(sweep.eval_steps, "
+                    f"sweep.accuracy[s, w]) with w the index of width {SP_WIDTH}.")
+    if isinstance(slope, np.ndarray | list | tuple) and np.size(slope) == 2:
+        raise Wrong("slope holds two numbers.",
+                    "np.polyfit(x, y, 1) returns [slope, intercept]: take element [0].")
+    s = expect_real(slope, "slope")
+    if not close(s, ref_slope, abs=1e-6):
+        ranks = np.arange(1, len(sweep.probs) + 1)
+        ok = np.isfinite(ref) & (ref > 0)
+        x = np.broadcast_to(sweep.probs, ref.shape)
+        candidates = [
+            ("you fitted against the rank; the question is about frequency: use "
+             "np.log(sweep.probs) on the x-axis.", _slope_of(ref, ranks)),
+            ("the axes are swapped: log(step) goes on the y-axis, log(frequency) on the x-axis.",
+             float(np.polyfit(np.log(ref[ok]), np.log(x[ok]), 1)[0])),
+            ("np.polyfit returns [slope, intercept]: you took the intercept.",
+             float(np.polyfit(np.log(x[ok]), np.log(ref[ok]), 1)[1])),
+            ("use the same logarithm on both axes.",
+             float(np.polyfit(np.log10(x[ok]), np.log(ref[ok]), 1)[0])),
+            ("use the same logarithm on both axes.",
+             float(np.polyfit(np.log(x[ok]), np.log10(ref[ok]), 1)[0])),
+            ("fit all three seeds together, not seed 0 alone.", _slope_of(ref[0], sweep.probs)),
+            ("fit on log-log axes: log(step) against log(frequency).",
+             float(np.polyfit(x[ok], ref[ok], 1)[0])),
+        ]
+        hint = next((h for h, v in candidates if close(s, v, rel=1e-4, abs=1e-9)),
+                    "keep the finite steps (np.isfinite), pair each with its subtask's frequency "
+                    "sweep.probs, and fit np.polyfit(np.log(freq), np.log(step), 1)[0].")
+        raise Wrong(f"slope = {s:.4g}; a least-squares line through (log frequency, log step) "
+                    f"over the learned subtasks of all seeds gives {ref_slope:.4g}.", hint)
+    batch = sweep.config["batch_size"]
+    ok = np.isfinite(ref)
+    seen = (ref * sweep.probs * batch)[ok]
+    q1, q3 = np.percentile(seen, [25, 75])
+    return (f"slope {ref_slope:.2f}: the learning step grows about as 1/frequency, so a subtask "
+            f"is learned after a similar number of its own examples however rare it is (batch "
+            f"{batch} × frequency × step: median {np.median(seen):.0f}, middle half "
+            f"{q1:.0f}-{q3:.0f}).")
+
+
+# ---------------------------------------------------------------- 8.5 data fraction and delay
+
+DELAY_WEIGHT_DECAY = 1.0
+DELAY_PREDICT_FRAC = 0.3
+
+
+def delay_reference() -> tuple[float, float]:
+    """(exponent of steps-to-test-95 % against training fraction; prediction at 0.3)."""
+    d = sy.grokking_delays(DELAY_WEIGHT_DECAY)
+    ok = np.isfinite(d["test95"])
+    b, a = np.polyfit(np.log(d["frac"][ok]), np.log(d["test95"][ok]), 1)
+    return float(b), float(np.exp(a + b * np.log(DELAY_PREDICT_FRAC)))
+
+
+@checker("8.5")
+def data_delay(exponent, predicted):
+    """Check the fitted exponent of steps-to-generalise against training fraction and the
+    extrapolated steps at fraction 0.3 (weight decay 1)."""
+    want_b, want_pred = delay_reference()
+    d = sy.grokking_delays(DELAY_WEIGHT_DECAY)
+    if isinstance(exponent, np.ndarray | list | tuple) and np.size(exponent) == 2:
+        raise Wrong("exponent holds two numbers.",
+                    "np.polyfit(x, y, 1) returns [slope, intercept]: the exponent is element [0].")
+    b = expect_real(exponent, "exponent")
+    if not close(b, want_b, abs=1e-6):
+        ok = np.isfinite(d["test95"])
+        lf, ls = np.log(d["frac"][ok]), np.log(d["test95"][ok])
+        rows = [r for r in g.load_phase_diagram() if r["weight_decay"] == DELAY_WEIGHT_DECAY
+                and r["step_onset"] is not None and r["step_test95"] is not None]
+        candidates = [
+            ("the axes are swapped: log(steps) on the y-axis, log(fraction) on the x-axis.",
+             np.polyfit(ls, lf, 1)[0]),
+            ("np.polyfit returns [slope, intercept]: you took the intercept.",
+             np.polyfit(lf, ls, 1)[1]),
+            ("fit on log-log axes (a power law), not steps against fraction.",
+             np.polyfit(d["frac"][ok], d["test95"][ok], 1)[0]),
+            ("take the log of the fraction too: this is a power law, log(steps) against "
+             "log(fraction).", np.polyfit(d["frac"][ok], ls, 1)[0]),
+            ("use the same logarithm on both axes.", np.polyfit(np.log10(d["frac"][ok]), ls, 1)[0]),
+            ("use the same logarithm on both axes.", np.polyfit(lf, np.log10(d["test95"][ok]), 1)[0]),
+            ("use the step where test accuracy reaches 95 % (step_test95), not the onset.",
+             np.polyfit(np.log([r["frac"] for r in rows]),
+                        np.log([r["step_onset"] for r in rows]), 1)[0] if len(rows) > 1 else None),
+            ("use the time to generalise (step_test95); dividing by the time to memorise gives "
+             "a different exponent.", np.polyfit(lf, ls - np.log(d["train99"][ok]), 1)[0]),
+        ]
+        hint = next((h for h, v in candidates if v is not None and close(b, v, rel=1e-4)),
+                    None)
+        if hint is None and not math.isfinite(b):
+            hint = "keep only the runs that grokked (step_test95 is not None) before the fit."
+        raise Wrong(f"exponent = {b:.4g}; the least-squares line through (log fraction, log "
+                    f"step_test95) of the runs that grokked at weight decay "
+                    f"{DELAY_WEIGHT_DECAY:g} has slope {want_b:.4g}.",
+                    hint or "select rows with weight_decay == 1.0 and a step_test95, then "
+                    "np.polyfit(np.log(frac), np.log(step_test95), 1)[0].")
+    p = expect_real(predicted, "predicted")
+    if not close(p, want_pred, rel=1e-4):
+        ok = np.isfinite(d["test95"])
+        b_, a_ = np.polyfit(np.log(d["frac"][ok]), np.log(d["test95"][ok]), 1)
+        candidates = [
+            ("you returned log(steps); exponentiate: np.exp(intercept + exponent * log(0.3)).",
+             a_ + b_ * math.log(DELAY_PREDICT_FRAC)),
+            ("the fit is in natural logs: undo it with np.exp, not 10 **.",
+             10 ** (a_ + b_ * math.log(DELAY_PREDICT_FRAC))),
+            ("put log(0.3) into the fit, not 0.3 itself.", math.exp(a_ + b_ * DELAY_PREDICT_FRAC)),
+            ("predict at training fraction 0.3.", math.exp(a_ + b_ * math.log(0.2))),
+        ]
+        hint = next((h for h, v in candidates if close(p, v, rel=1e-4)),
+                    "predicted = np.exp(intercept + exponent * np.log(0.3)), with the intercept "
+                    "from the same np.polyfit.")
+        raise Wrong(f"predicted = {p:.4g}; the fitted power law gives {want_pred:.4g} steps at "
+                    f"fraction {DELAY_PREDICT_FRAC}.", hint)
+    k = int(np.flatnonzero(np.isclose(d["frac"], DELAY_PREDICT_FRAC))[0])
+    budget = d["budget"][k]
+    return (f"steps to generalise grow as fraction^{want_b:.2f}, so halving the data multiplies "
+            f"the wait by {2 ** -want_b:.1f}. At fraction {DELAY_PREDICT_FRAC} the law predicts "
+            f"{want_pred:.0f} steps, beyond the {budget:.0f}-step budget: consistent with that "
+            f"run's outcome, '{d['outcome'][k]}'. Three points are a thin basis for a law; treat "
+            f"the prediction as a hypothesis to test with a longer run.")
