@@ -11,5 +11,6 @@ fi
 echo "== building the book"
 bash scripts/build.sh
 echo "== tests"
+# Two or more workers (pytest-xdist); --dist loadfile keeps each notebook's cells on one worker.
 python3 -m pytest -p no:cacheprovider --nbval --nbval-kernel-name python3 --durations=15 \
-  tests notebooks "$@"
+  -n auto --dist loadfile tests notebooks "$@"

@@ -350,7 +350,7 @@ def test_garbage_gives_a_failing_verdict(checker, answer):
 
 @pytest.mark.parametrize("answer", [None, Ellipsis, "abc", [1, 2], float("nan"), crash,
                                     [1, 2, np.nan, 4], {"a": 1}, [[1, 2], [3]], np.ones((2, 4))],
-                         ids=repr)
+                         ids=garbage_id)
 def test_finite_size_garbage(answer, widths):
     for verdict in (check.finite_size(answer, -0.75), check.finite_size(widths, answer)):
         assert isinstance(verdict, Verdict) and not verdict.passed

@@ -289,7 +289,7 @@ def test_garbage_functions(checker, answer):
 
 @pytest.mark.parametrize("answer", [None, Ellipsis, "abc", float("nan"), [1, 2], {"a": 1},
                                     crash, np.ones((2, 3)), float("inf"), -1, True],
-                         ids=repr)
+                         ids=garbage_id)
 def test_garbage_numbers(answer, sweep):
     ranks, counts = learned_answers(sweep)
     mean_loss, exponent = exponent_answers(sweep)
