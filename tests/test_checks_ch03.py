@@ -213,7 +213,7 @@ def test_distracted_mistakes(answer, keyword):
     ({**LABELS, "F": "emergent"}, "steadily"),
     ({**LABELS, "A": "emergent"}, "every size"),
     ({**LABELS, "A": "linear"}, "use one of"),
-    ({k: v for k, v in LABELS.items() if k != "E"}, "no entry for curve E"),
+    ({k: v for k, v in LABELS.items() if k != "E"}, "no entry for E"),
     (list(LABELS.values()), "should be a dict"),
 ])
 def test_classify_mistakes(labels, keyword):

@@ -4,7 +4,8 @@ import math
 import numpy as np
 import pytest
 
-from emergence.checks import Verdict, Wrong, call, checker, expect_array, expect_function, expect_number
+from emergence.checks import (Verdict, Wrong, call, checker, expect_array, expect_dict, expect_function,
+                              expect_number)
 
 
 @checker("0.1")
@@ -71,3 +72,12 @@ def test_unexpected_checker_error_is_still_a_verdict():
 
     verdict = broken(5)
     assert not verdict and "could not be checked" in str(verdict)
+
+
+@pytest.mark.parametrize("answer, words", [(None, "still empty"), (Ellipsis, "still empty"),
+                                           (["A"], "should be a dict, not a list"),
+                                           ({"A": 1}, "no entry for B")])
+def test_expect_dict_says_what_is_missing(answer, words):
+    with pytest.raises(Wrong, match=words):
+        expect_dict(answer, ["A", "B"], "labels", '{"A": ..., "B": ...}')
+    assert expect_dict({"A": 1, "B": 2, "C": 3}, ["A", "B"], "labels", "") == {"A": 1, "B": 2, "C": 3}

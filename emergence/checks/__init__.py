@@ -119,6 +119,23 @@ def expect_function(answer, what: str = "your function"):
     return answer
 
 
+def expect_dict(answer, keys, what: str, example: str) -> dict:
+    """``answer`` if it is a dict with an entry for every one of ``keys``, else ``Wrong``.
+
+    ``example`` shows the expected form, e.g. ``'{"A": "smooth", "B": ...}'``.
+    """
+    if _missing(answer):
+        raise Wrong(f"{what} is still empty.", f"fill in the dict: {example}")
+    if not isinstance(answer, dict):
+        raise Wrong(f"{what} should be a dict, not a {type(answer).__name__}.",
+                    f"write it like {example}")
+    missing = [k for k in keys if k not in answer]
+    if missing:
+        raise Wrong(f"{what} has no entry for {', '.join(map(str, missing))}.",
+                    f"give one entry for each of {', '.join(map(str, keys))}")
+    return answer
+
+
 def call(function, *args, what: str = "your function"):
     """Call a student's function; turn a crash or a missing ``return`` into ``Wrong``."""
     try:

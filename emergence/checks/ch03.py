@@ -16,8 +16,8 @@ import warnings
 import numpy as np
 
 from emergence import tasks
-from emergence.checks import (Wrong, checker, close, expect_array, expect_function, expect_real,
-                              explain, fmt, quiet_call, same, shape_of)
+from emergence.checks import (Wrong, checker, close, expect_array, expect_dict, expect_function,
+                              expect_real, explain, fmt, quiet_call, same, shape_of)
 
 __all__ = ["emergence_score", "chain_success", "half_scale", "distracted_accuracy",
            "classify_curves", "CURVE_SIZES", "CURVES"]
@@ -392,16 +392,8 @@ def curve_labels() -> dict[str, str]:
 @checker("3.5")
 def classify_curves(labels):
     """Check a dict {curve name: label} for the six curves of exercise 3.5."""
-    if labels is None or labels is Ellipsis:
-        raise Wrong("labels is still empty.", "fill in the dict: one label per curve A-F")
-    if not isinstance(labels, dict):
-        raise Wrong(f"labels should be a dict, not a {type(labels).__name__}.",
-                    'write it like {"A": "smooth", "B": "emergent", ...}')
     names = sorted(CURVES)
-    missing = [n for n in names if n not in labels]
-    if missing:
-        raise Wrong(f"labels has no entry for curve{'s' if len(missing) > 1 else ''} "
-                    f"{', '.join(missing)}.", f"give a label for each of {', '.join(names)}")
+    expect_dict(labels, names, "labels", '{"A": "smooth", "B": "emergent", ...}')
     allowed = ("smooth", "emergent", "u-shaped", "inverse")
     given = {}
     for name in names:

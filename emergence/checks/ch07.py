@@ -15,8 +15,8 @@ import math
 import numpy as np
 
 from emergence import mirage
-from emergence.checks import (Wrong, checker, close, expect_array, expect_function, expect_real,
-                              explain, fmt, quiet_call, same, shape_of)
+from emergence.checks import (Wrong, checker, close, expect_array, expect_dict, expect_function,
+                              expect_real, explain, fmt, quiet_call, same, shape_of)
 
 __all__ = ["mirage_metrics", "wilson", "implied_per_digit", "subset_accuracy", "zero_upper",
            "checklist", "CHECKLIST", "EVIDENCE"]
@@ -442,16 +442,8 @@ _WHY = {
 @checker("7.6")
 def checklist(answer):
     """Check a dict {evidence letter: checklist key} for the seven pieces of evidence."""
-    if answer is None or answer is Ellipsis:
-        raise Wrong("answers is still empty.", "fill in the dict: one checklist key per letter a-g")
-    if not isinstance(answer, dict):
-        raise Wrong(f"answers should be a dict, not a {type(answer).__name__}.",
-                    'write it like {"a": "resolution", "b": ..., ...}')
     letters = sorted(EVIDENCE)
-    missing = [x for x in letters if x not in answer]
-    if missing:
-        raise Wrong(f"answers has no entry for {', '.join(missing)}.",
-                    f"give one checklist key for each of {', '.join(letters)}")
+    expect_dict(answer, letters, "answers", '{"a": "resolution", "b": ..., ...}')
     given = {}
     for x in letters:
         value = answer[x]

@@ -14,8 +14,8 @@ from emergence import grokking as g
 from emergence import sparse_parity as sp
 from emergence import synthesis as sy
 from emergence import tasks
-from emergence.checks import (Wrong, checker, close, expect_function, expect_real, explain, fmt,
-                              quiet_call, shape_of)
+from emergence.checks import (Wrong, checker, close, expect_dict, expect_function, expect_real,
+                              explain, fmt, quiet_call, shape_of)
 
 __all__ = ["composite_half_scale", "survivors", "match_curves", "rare_subtasks", "data_delay",
            "MATCH", "SP_WIDTH", "DELAY_WEIGHT_DECAY", "DELAY_PREDICT_FRAC", "SURVIVORS"]
@@ -242,16 +242,8 @@ def _why_not(letter: str, truth: str, given: str) -> str:
 @checker("8.3")
 def match_curves(answer):
     """Check a dict {letter: mechanism} for the five curves of exercise 8.3."""
-    if answer is None or answer is Ellipsis:
-        raise Wrong("matches is still empty.", 'fill in the dict: {"A": "...", "B": "...", ...}')
-    if not isinstance(answer, dict):
-        raise Wrong(f"matches should be a dict, not a {type(answer).__name__}.",
-                    'write it like {"A": "loss threshold", "B": ...}')
     letters = sorted(MATCH)
-    missing = [n for n in letters if n not in answer]
-    if missing:
-        raise Wrong(f"matches has no entry for curve{'s' if len(missing) > 1 else ''} "
-                    f"{', '.join(missing)}.", f"give a mechanism for each of {', '.join(letters)}")
+    expect_dict(answer, letters, "matches", '{"A": "loss threshold", "B": ...}')
     given = {n: _mechanism(answer[n], f"the entry for curve {n}") for n in letters}
     wrong = [n for n in letters if given[n] != MATCH[n][0]]
     if wrong:
