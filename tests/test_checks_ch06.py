@@ -67,11 +67,12 @@ def _variant(*, floor=False, swap=False, labels=None, b_major=False, legacy=Fals
 
 
 SPLIT_MISTAKES = [
+    (split_lists, "numpy arrays"),
     (_variant(floor=True), "round"),
     (_variant(swap=True), "swapped"),
     (_variant(labels=lambda a, b, p: a + b), "mod p"),
     (_variant(labels=lambda a, b, p: (a - b) % p), "subtraction"),
-    (_variant(b_major=True), "a-major"),
+    (_variant(b_major=True), "a changing slowest"),
     (_variant(legacy=True), "legacy"),
     (_variant(unseeded=True), "same seed"),
     (_variant(unshuffled_labels=True), "shuffled with the pairs"),
@@ -98,9 +99,9 @@ def first_step_loop(steps, values, level):
 FIRST_STEP_MISTAKES = [
     (lambda s, v, level: int(np.argmax(np.asarray(v) >= level)) if np.any(np.asarray(v) >= level)
      else None, "index"),
-    (lambda s, v, level: int(s[np.argmax(np.asarray(v) >= level)]), "np.argmax"),
+    (lambda s, v, level: int(s[np.argmax(np.asarray(v) >= level)]), "argmax"),
     (lambda s, v, level: first_step(s, v, level) if first_step(s, v, level) is not None else -1,
-     "return None"),
+     "no step to return"),
     (lambda s, v, level: first_step(s, v, level + 1e-9), ">="),
     (lambda s, v, level: int(s[int(np.argmax(v))]) if first_step(s, v, level) is not None else None,
      "maximum"),
@@ -136,10 +137,10 @@ FOURIER_MISTAKES = [
     (lambda t: np.abs(_rfft(t).sum(axis=1)) ** 2, "before summing"),
     (lambda t: (np.abs(_rfft(t)) ** 2).mean(axis=1), "do not average"),
     (lambda t: fourier_power(t) / fourier_power(t).sum(), "share"),
-    (lambda t: (np.abs(np.fft.fft(np.asarray(t, float), axis=0)) ** 2).sum(axis=1), "rfft"),
+    (lambda t: (np.abs(np.fft.fft(np.asarray(t, float), axis=0)) ** 2).sum(axis=1), "p // 2 + 1"),
     (lambda t: fourier_power(t)[1:], "k = 0"),
-    (lambda t: np.abs(_rfft(t)) ** 2, "sum the power over the columns"),
-    (lambda t: (np.abs(np.fft.rfft(np.asarray(t, float), axis=1)) ** 2).sum(axis=0), "axis=0"),
+    (lambda t: np.abs(_rfft(t)) ** 2, "combine the columns"),
+    (lambda t: (np.abs(np.fft.rfft(np.asarray(t, float), axis=1)) ** 2).sum(axis=0), "along the rows"),
     (lambda t: _rfft(t).sum(axis=1), "complex"),
 ]
 
@@ -150,7 +151,7 @@ def top_frequencies(table, n):
 
 TOP_MISTAKES = [
     (lambda t, n: np.argsort(fourier_power(t))[::-1][:n], "k = 0"),
-    (lambda t, n: np.argsort(fourier_power(t)[1:])[::-1][:n], "add 1"),
+    (lambda t, n: np.argsort(fourier_power(t)[1:])[::-1][:n], "shift them back"),
     (lambda t, n: (np.argsort(fourier_power(t)[1:])[::-1][:n] + 1)[::-1], "strongest first"),
     (lambda t, n: np.sort(fourier_power(t)[1:])[::-1][:n], "powers"),
     (lambda t, n: np.argsort(fourier_power(t)[1:])[:n] + 1, "weakest"),
@@ -174,11 +175,11 @@ def classify_any(train_acc, test_acc):
 
 CLASSIFY_MISTAKES = [
     (lambda tr, te: "never fit" if tr[-1] < 0.99 else ("grokked" if te[-1] >= 0.95
-                                                        else "memorised only"), "last value"),
+                                                        else "memorised only"), "whole curve"),
     (lambda tr, te: "never fit" if np.max(tr) <= 0.99 else ("grokked" if np.max(te) > 0.95
-                                                            else "memorised only"), ">="),
+                                                            else "memorised only"), "exactly"),
     (lambda tr, te: "never fit" if np.max(tr) < 0.95 else ("grokked" if np.max(te) >= 0.99
-                                                           else "memorised only"), "swapped"),
+                                                           else "memorised only"), "which level"),
     (lambda tr, te: {"grokked": "Grokked"}.get(classify(tr, te), classify(tr, te)), "spell"),
     (lambda tr, te: {"memorised only": "memorized only"}.get(classify(tr, te), classify(tr, te)),
      "British"),
@@ -198,7 +199,7 @@ HALF_LIFE_MISTAKES = [
     (lambda lr, wd: math.inf if wd == 0 else math.log(2) / (lr * wd), "approximation"),
     (lambda lr, wd: math.inf if wd == 0 else -1 / math.log(1 - lr * wd), "e-folding"),
     (lambda lr, wd: math.inf if wd == 0 else math.ceil(half_life(lr, wd)), "round"),
-    (lambda lr, wd: math.log(0.5) / math.log(1 - lr * wd), "math.inf"),
+    (lambda lr, wd: math.log(0.5) / math.log(1 - lr * wd), "how many steps"),
     (lambda lr, wd: None if wd == 0 else half_life(lr, wd), "never shrink"),
     (lambda lr, wd: math.inf if wd == 0 else -half_life(lr, wd), "sign"),
 ]
@@ -211,7 +212,7 @@ def _norms(frac=0.4):
 # ---------------------------------------------------------------- (a) right answers pass
 
 @pytest.mark.parametrize("checker, answer", [
-    (check.split, split), (check.split, split_shuffle), (check.split, split_lists),
+    (check.split, split), (check.split, split_shuffle),
     (check.first_step, first_step), (check.first_step, first_step_loop),
     (check.fourier_power, fourier_power), (check.fourier_power, fourier_power_explicit),
     (check.top_frequencies, top_frequencies), (check.top_frequencies,
@@ -255,7 +256,7 @@ def test_first_step_mistakes(answer, keyword):
     (lambda r, tr, te: te - tr, "difference"),
     (lambda r, tr, te: te / g.milestone(r.steps, r.train_acc, 0.95), "99 % for the train"),
     (lambda r, tr, te: g.milestone(r.steps, r.test_acc, 0.99) / tr, "95 % for the test"),
-    (lambda r, tr, te: 12.0, "ratio of the two milestone"),
+    (lambda r, tr, te: 7.3, "fix it first"),
 ])
 def test_delay_mistakes(make, keyword):
     _rejected(check.delay(make(*_delay())), keyword)
@@ -286,11 +287,28 @@ def test_half_life_mistakes(answer, keyword):
     (lambda a, b: a[0] / b[0], "not the first"),
     (lambda a, b: a.max() / b.max(), "not the largest"),
     (lambda a, b: a[-1] - b[-1], "difference"),
-    (lambda a, b: 2.0, "ratio of the two final"),
+    (lambda a, b: 2.0, "compare the final weight norms"),
 ])
 def test_norm_ratio_mistakes(value, keyword):
     no_wd, wd1 = _norms()
     _rejected(check.norm_ratio(value(no_wd, wd1)), keyword)
+
+
+@pytest.mark.parametrize("checker, library", [
+    (check.first_step, g.milestone), (check.first_step, lambda s, v, level: g.milestone(s, v, level)),
+    (check.fourier_power, g.fourier_power), (check.fourier_power, lambda t: g.fourier_power(t)),
+    (check.top_frequencies, lambda t, n: g.key_frequencies(t)[:n]), (check.classify, g.outcome),
+])
+def test_calling_the_library_is_not_your_own_work(checker, library):
+    _rejected(checker(library), "write it yourself")
+
+
+def test_a_broken_fourier_power_is_named_before_top_frequencies():
+    namespace = {"np": np}
+    exec("def fourier_power(t):\n    return np.abs(np.fft.rfft(t, axis=0)).sum(axis=1)\n"
+         "def top_frequencies(t, n):\n    return np.argsort(fourier_power(t)[1:])[::-1][:n] + 1\n",
+         namespace)
+    _rejected(check.top_frequencies(namespace["top_frequencies"]), "6.3")
 
 
 def test_norm_ratio_of_another_fraction():

@@ -1,15 +1,27 @@
 """Exercise checkers: a verdict and a hint for any answer, never a traceback.
 
-A chapter's checker is a function decorated with ``@checker("1.2")``. Inside, it raises
-``Wrong(message, hint)`` as soon as the answer fails a test; the decorator turns that (and
-anything unexpected, such as a student's function crashing) into a failing ``Verdict``.
-The ``expect_*`` helpers turn missing, mistyped, mis-shaped or NaN answers into ``Wrong``.
+A chapter's checker is a function decorated with ``@checker("1.2", reread="...")``. Inside,
+it raises ``Wrong(message, hint)`` as soon as the answer fails a test; the decorator turns that
+(and anything unexpected, such as a student's function crashing) into a failing ``Verdict``.
+The ``expect_*`` helpers turn missing, mistyped, mis-shaped or NaN answers into ``Wrong``, and
+``judge`` is the one loop every checker uses: run the cases, compare with the reference, and
+diagnose the failures with the chapter's list of typical mistakes.
+
+Hints come in tiers: the first failure of a check gets the diagnosis; from the second failure
+in the same kernel on, the verdict adds a stronger nudge and the section of the text to reread.
+No message names the expected value. With ``EMERGENCE_GRADING=1`` in the environment (the
+nbgrader and otter trees set it, see ``emergence.handout``) a failing check shows its verdict
+and then raises ``AssertionError``, so an autograder scores it 0.
 """
 from __future__ import annotations
 
+import collections
 import functools
 import html
+import inspect
 import numbers
+import os
+import types
 import warnings
 from dataclasses import dataclass
 
@@ -50,8 +62,30 @@ class Verdict:
                 f'font-family:sans-serif">{body}</div>')
 
 
-def checker(exercise: str):
-    """Decorate a checker so that it always returns a ``Verdict``."""
+BOOK = "https://emergence-course.github.io/emergence"  # the published book (see _config.yml)
+GRADING = "EMERGENCE_GRADING"  # environment variable: "1" makes a failing check raise
+FAILURES: collections.Counter = collections.Counter()  # failed attempts per exercise, this kernel
+
+
+def page(chapter_page: str, section: str = "") -> str:
+    """The published address of a book page (``"ch06_grokking"``) and an optional section."""
+    anchor = "#" + section.lower().replace(" ", "-").replace(",", "") if section else ""
+    return f"{BOOK}/book/{chapter_page}.html{anchor}"
+
+
+def nudge(exercise: str, reread: str) -> str:
+    """The second-tier hint: a stronger push and the section of the text to reread."""
+    where = f" Reread {reread}." if reread else ""
+    return (f"(attempt {FAILURES[exercise]}) Work one small case by hand, where you know the "
+            f"answer, and compare it with what your code returns, line by line.{where}")
+
+
+def checker(exercise: str, reread: str = ""):
+    """Decorate a checker so that it always returns a ``Verdict``.
+
+    ``reread`` names the section of the text (with its address) that a student who failed
+    twice should go back to.
+    """
 
     def wrap(check):
         @functools.wraps(check)
@@ -59,16 +93,44 @@ def checker(exercise: str):
             try:
                 message = check(*args, **kwargs)
             except Wrong as wrong:
-                return Verdict(exercise, False, wrong.message, wrong.hint)
+                verdict = Verdict(exercise, False, wrong.message, wrong.hint)
             except Exception as err:  # noqa: BLE001 -- a student must never see a traceback
-                return Verdict(exercise, False, f"the answer could not be checked "
-                               f"({type(err).__name__}: {err})",
-                               "check that your answer has the type the exercise asks for")
-            return Verdict(exercise, True, message or "well done.")
+                verdict = Verdict(exercise, False, f"the answer could not be checked "
+                                  f"({type(err).__name__}: {err})",
+                                  "check that your answer has the type the exercise asks for")
+            else:
+                return Verdict(exercise, True, message or "well done.")
+            FAILURES[exercise] += 1
+            if FAILURES[exercise] > 1:
+                verdict = Verdict(exercise, False, verdict.message,
+                                  (verdict.hint + " " if verdict.hint else "")
+                                  + nudge(exercise, reread))
+            if os.environ.get(GRADING) == "1":
+                _show(verdict)
+                raise AssertionError(f"exercise {exercise} is not correct yet")
+            return verdict
 
+        def passes(*args, **kwargs) -> bool:
+            """Whether the answer passes, without counting an attempt or raising."""
+            try:
+                check(*args, **kwargs)
+            except Exception:  # noqa: BLE001 -- Wrong or a crash: not passing
+                return False
+            return True
+
+        run.exercise, run.passes = exercise, passes
         return run
 
     return wrap
+
+
+def _show(verdict: Verdict) -> None:
+    """Display a verdict before a grading-mode check raises (in a notebook, or as text)."""
+    try:
+        from IPython.display import display
+        display(verdict)
+    except ImportError:  # pragma: no cover -- IPython ships with every kernel
+        print(verdict)
 
 
 def _missing(answer) -> bool:
@@ -90,10 +152,18 @@ def expect_number(answer, what: str = "your answer") -> float:
     return value
 
 
-def expect_array(answer, shape: tuple | None = None, what: str = "your answer") -> np.ndarray:
-    """``answer`` as a finite float array (of ``shape``, where ``None`` is any size)."""
+def expect_array(answer, shape: tuple | None = None, what: str = "your answer", *,
+                 ndarray: bool = False) -> np.ndarray:
+    """``answer`` as a finite float array (of ``shape``, where ``None`` is any size).
+
+    ``ndarray=True`` is for prompts that ask for a numpy array: a list or tuple is diagnosed.
+    """
     if _missing(answer):
         raise Wrong(f"{what} is still empty.", "replace the `...` with your answer and re-run the cell")
+    if ndarray and isinstance(answer, list | tuple):
+        raise Wrong(f"{what} is a Python {type(answer).__name__}; the exercise asks for a numpy "
+                    "array.", "numpy arrays support the arithmetic and indexing the analysis "
+                    "needs; build the result with numpy operations rather than a list")
     try:
         arr = np.asarray(answer, dtype=float)
     except (TypeError, ValueError):
@@ -109,14 +179,65 @@ def expect_array(answer, shape: tuple | None = None, what: str = "your answer") 
     return arr
 
 
-def expect_function(answer, what: str = "your function"):
-    """``answer`` if it is callable, else ``Wrong``."""
+def expect_function(answer, what: str = "your function", own=()):
+    """``answer`` if it is callable, else ``Wrong``.
+
+    ``own`` lists the library functions the exercise asks the student to re-implement: an
+    answer that is one of them, or calls one, gets a friendly "write it yourself".
+    """
     if _missing(answer):
         raise Wrong(f"{what} is not written yet.", "complete the function body and re-run its cell")
     if not callable(answer):
         raise Wrong(f"{what} should be a function, not a {type(answer).__name__}.",
                     "pass the function itself (its name, no parentheses)")
+    if own and uses_library(answer, own):
+        raise Wrong(f"{what} uses the course library's own version of this exercise.",
+                    "the point is to write it yourself: use numpy and the ideas of the chapter, "
+                    "not the emergence function that does the same job")
     return answer
+
+
+def uses_library(function, targets) -> bool:
+    """True when ``function`` is one of ``targets`` or its code refers to one of them."""
+    targets = tuple(targets)
+    seen = set()
+
+    def refers(f) -> bool:
+        if any(f is t for t in targets):
+            return True
+        f = getattr(f, "__wrapped__", f)
+        if isinstance(f, functools.partial):
+            return refers(f.func)
+        code = getattr(f, "__code__", None)
+        if code is None or id(f) in seen:
+            return False
+        seen.add(id(f))
+        names, stack = set(), [code]
+        while stack:
+            c = stack.pop()
+            names.update(c.co_names)
+            stack.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
+        cells = [cell.cell_contents for cell in (f.__closure__ or ())
+                 if _has_contents(cell)]
+        glb = getattr(f, "__globals__", {})
+        objects = [glb[n] for n in names if n in glb] + cells
+        for obj in objects:
+            if any(obj is t for t in targets):
+                return True
+            if inspect.ismodule(obj) and any(any(getattr(obj, n, None) is t for t in targets)
+                                             for n in names):
+                return True
+        return False
+
+    return refers(function)
+
+
+def _has_contents(cell) -> bool:
+    try:
+        cell.cell_contents
+    except ValueError:  # an empty closure cell
+        return False
+    return True
 
 
 def expect_dict(answer, keys, what: str, example: str) -> dict:
@@ -173,9 +294,12 @@ def quiet_call(function, *args, what: str):
 
 
 def same(a, b, tol: float = 1e-6) -> bool:
-    """True when a and b (numbers or arrays) have the same shape and are equal within tol."""
+    """True when a and b (numbers or arrays, or strings) have the same shape and are equal
+    within tol."""
     if a is None or b is None:
         return False
+    if isinstance(a, str) or isinstance(b, str):
+        return a == b
     try:
         a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     except (TypeError, ValueError):
@@ -202,6 +326,66 @@ def explain(failed, candidates, tol: float = 1e-6):
                 same(ans, o, tol) for o, ans in usable):
             return hint
     return None
+
+
+def judge(result, cases, reference, mistakes=(), fallback: str = "", *, what: str,
+          read=None, agree=None, tol: float = 1e-6) -> None:
+    """The one judging loop of every checker: run the cases, diagnose the failures.
+
+    ``cases`` is a list of (args, label). ``result(*args)`` is the student's raw output for a
+    case (``outputs(f)`` for a function, ``lambda: value`` for a value), ``read(out, label)``
+    turns it into something comparable or raises ``Wrong`` (default: one real number), and
+    ``reference(*args)`` is the right output. ``agree(got, want)`` compares (default: equal
+    within ``tol``). ``mistakes`` are (hint, wrong) pairs, ``wrong(*args)`` being what that
+    mistake gives: the first that reproduces the failures gives the hint, else ``fallback``.
+    Raises ``Wrong`` naming the first failing case and what the answer gave there, never the
+    expected value. Pair and choice answers use ``read=expect_pair`` or ``agree=operator.eq``.
+    """
+    read = read or (lambda out, label: expect_real(out, f"{what} on {label}"))
+    agree = agree or (lambda got, want: same(got, want, tol))
+    failed, first = [], None
+    for args, label in cases:
+        got = read(result(*args), label)
+        if not agree(got, reference(*args)):
+            failed.append((args, got))
+            first = first or (label, got)
+    if failed:
+        hint = explain(failed, [(h, lambda a, w=w: w(*a)) for h, w in mistakes], tol)
+        label, got = first
+        shown = got if isinstance(got, str) else fmt(got)
+        more = f" (and {len(failed) - 1} more of the {len(cases)} cases)" if len(failed) > 1 else ""
+        raise Wrong(f"{what} gives {shown} on {label}: not right{more}.", hint or fallback)
+
+
+def outputs(function, what: str):
+    """``result`` for ``judge``: the student's function called on a case's arguments."""
+    return lambda *args: quiet_call(function, *args, what=what)
+
+
+def expect_pair(answer, what: str, names: tuple[str, str]) -> tuple[float, float]:
+    """Two real numbers (a tuple or list of two) named ``names``, or ``Wrong``."""
+    if isinstance(answer, np.ndarray) and answer.shape == (2,):
+        answer = tuple(answer)
+    if not isinstance(answer, tuple | list) or len(answer) != 2:
+        raise Wrong(f"{what} should be a pair ({names[0]}, {names[1]}), not "
+                    f"{type(answer).__name__}.", f"return the two numbers as a tuple: "
+                    f"return {names[0]}, {names[1]}")
+    return tuple(expect_real(v, f"{n} from {what}") for v, n in zip(answer, names))
+
+
+def choice(answer, right, options, diagnoses: dict, what: str) -> None:
+    """The choice variant of ``judge``: ``answer`` must equal ``right`` (one of ``options``).
+
+    ``diagnoses`` maps each wrong option to its own diagnosis; the right option is never named.
+    """
+    if _missing(answer):
+        raise Wrong(f"{what} is still empty.", "write the option you chose, as a string")
+    norm = answer.strip().lower() if isinstance(answer, str) else answer
+    if norm not in options:
+        raise Wrong(f"{what} is {answer!r:.40}, not one of the options.",
+                    f"choose one of {', '.join(map(repr, options))}")
+    if norm != right:
+        raise Wrong(f"{what}: {norm!r} is not the best reading.", diagnoses[norm])
 
 
 def shape_of(answer) -> tuple | None:

@@ -17,14 +17,15 @@ import warnings
 import numpy as np
 
 from emergence import grokking as g
-from emergence.checks import (Wrong, call, checker, close, expect_function, expect_number, explain,
-                              fmt, quiet_call, same, shape_of)
+from emergence.checks import (Wrong, call, checker, close, expect_function, expect_number, judge,
+                              outputs, page, quiet_call, shape_of)
 
 __all__ = ["split", "first_step", "delay", "fourier_power", "top_frequencies", "classify",
            "half_life", "norm_ratio", "DELAY_RUN", "NORM_FRAC"]
 
 DELAY_RUN = (0.5, 1.0)   # the sweep run whose delay exercise 6.2 asks for
 NORM_FRAC = 0.4          # the training fraction of exercise 6.5's weight norms
+PAGE = "ch06_grokking"
 
 
 @functools.lru_cache(maxsize=1)
@@ -61,9 +62,8 @@ def _as_step(value, what: str):
 # ---------------------------------------------------------------- 6.1 the dataset split
 
 SPLIT_CASES = [(13, 0.4, 0), (7, 0.6, 1), (31, 0.55, 2), (59, 0.4, 0), (23, 0.25, 3)]
-SPLIT_HINT = ("list the pairs a-major, (0,0), (0,1), …, (0,p-1), (1,0), …; labels (a+b) % p; "
-              "order = np.random.default_rng(seed).permutation(p * p); the first "
-              "round(frac * p * p) positions of order train, the rest test.")
+SPLIT_HINT = ("reread the recipe in the prompt step by step: the order in which the pairs are "
+              "listed, the generator that draws the permutation, and which positions train.")
 
 
 def _codes(x, p):
@@ -86,7 +86,11 @@ def _split_arrays(out, p, label):
         if arr.ndim != ndim or (ndim == 2 and arr.shape[1] != 2):
             want = "(n, 2): one row (a, b) per pair" if ndim == 2 else "(n,): one answer per pair"
             raise Wrong(f"{name} from split{label} has shape {arr.shape}; expected {want}.",
-                        "np.stack([a, b], axis=1) makes the (n, 2) table of pairs.")
+                        "each row of the x arrays is one pair: two columns, one row per pair.")
+        if not isinstance(a, np.ndarray):
+            raise Wrong(f"{name} from split{label} is a Python {type(a).__name__}; the exercise "
+                        "asks for numpy arrays.", "index numpy arrays with the permutation instead "
+                        "of building lists.")
         if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)) or (
                 arr.size and (arr.min() < 0 or arr.max() >= p)):
             raise Wrong(f"{name} from split{label} holds values outside the integers 0 … {p - 1}.",
@@ -106,18 +110,18 @@ def _check_labels(x, y, p, which, label):
     a, b = x[:, 0], x[:, 1]
     every = (np.arange(p * p) // p + np.arange(p * p) % p) % p
     candidates = [
-        ("the answers are not reduced mod p: use (a + b) % p.", a + b),
-        ("that is subtraction: the task is addition, (a + b) % p.", (a - b) % p),
-        ("that is multiplication: the task is addition, (a + b) % p.", (a * b) % p),
+        ("the answers are not reduced mod p: they must stay below p.", a + b),
+        ("that is subtraction: the task is addition mod p.", (a - b) % p),
+        ("that is multiplication: the task is addition mod p.", (a * b) % p),
         ("the answers were not shuffled with the pairs: take pairs and answers at the same "
          "positions of the permutation.", every[:len(y)] if which == "train" else every[-len(y):]),
     ]
     hint = next((h for h, want in candidates if len(want) == len(y) and np.array_equal(y, want)),
-                "each answer must be (a + b) % p for the pair (a, b) in the same row.")
+                "each answer must be the sum mod p of the pair in the same row.")
     raise Wrong(f"split{label}: some {which} answers do not match their pairs.", hint)
 
 
-@checker("6.1")
+@checker("6.1", reread=page(PAGE, "The experiment in this course"))
 def split(answer):
     """Check ``split(p, frac, seed)`` -> (train_x, train_y, test_x, test_y)."""
     f = expect_function(answer, "split")
@@ -134,31 +138,31 @@ def split(answer):
                         "disjoint and cover the table (sampling with rng.choice or with "
                         "replacement does not guarantee it).")
         if len(tx) != want:
-            hint = ("round, do not truncate: n_train = round(frac * p * p) (int() rounds down)."
+            hint = ("round to the nearest whole number of pairs; int() always rounds down."
                     if len(tx) == int(frac * n) else
-                    "train and test are swapped: the training set is the first round(frac·p²) "
-                    "positions of the permutation." if len(tx) == n - want else
-                    f"n_train = round(frac * p * p) = {want} for p = {p}, frac = {frac}.")
-            raise Wrong(f"split{label} puts {len(tx)} pairs in the training set; expected {want}.",
-                        hint)
+                    "train and test are swapped: the training set is the first part of the "
+                    "permutation." if len(tx) == n - want else
+                    "the training set holds the fraction frac of all p² pairs.")
+            raise Wrong(f"split{label} puts {len(tx)} pairs in the training set: the wrong "
+                        "number.", hint)
         _check_labels(tx, ty, p, "train", label)
         _check_labels(ex, ey, p, "test", label)
         ref = g.modular_data(p, "add", frac, seed)
         if not np.array_equal(np.sort(_codes(tx, p)), np.sort(_codes(ref.train_x, p))):
             again = _split_arrays(quiet_call(f, p, frac, seed, what=f"split{label}"), p, label)
             if not np.array_equal(again[0], tx):
-                hint = ("two calls with the same seed gave different splits: draw the "
-                        "permutation from np.random.default_rng(seed).")
+                hint = ("two calls with the same seed gave different splits: the permutation "
+                        "must come from a generator seeded with seed, created inside split.")
             else:
                 b_major = np.stack(np.divmod(np.arange(n), p)[::-1], axis=1)
                 b_major_train = b_major[np.random.default_rng(seed).permutation(n)[:want]]
                 legacy = np.random.RandomState(seed).permutation(n)[:want]
                 if np.array_equal(np.sort(_codes(tx, p)), np.sort(_codes(b_major_train, p))):
-                    hint = ("list the pairs a-major ((0,0), (0,1), (0,2), …), the order "
-                            "np.divmod(np.arange(p * p), p) gives, before permuting.")
+                    hint = ("your pairs are listed with b changing slowest; the recipe lists them "
+                            "with a changing slowest, (0,0), (0,1), (0,2), …, before permuting.")
                 elif np.array_equal(np.sort(_codes(tx, p)), np.sort(legacy)):
-                    hint = ("that is numpy's legacy generator (np.random.seed / RandomState): use "
-                            "np.random.default_rng(seed).permutation(p * p).")
+                    hint = ("that is numpy's legacy generator (np.random.seed / RandomState); the "
+                            "recipe uses the modern Generator interface.")
                 elif np.array_equal(np.sort(_codes(tx, p)), np.arange(want)):
                     hint = "the pairs were not shuffled: take them in the order of the permutation."
                 else:
@@ -217,29 +221,35 @@ def _wrong_first_steps():
     ]
 
 
-@checker("6.2")
+def _step_read(out, label):
+    got = _as_step(out, f"first_step on {label}")
+    return np.nan if got is None else got
+
+
+@checker("6.2", reread=page(PAGE, "Three phases"))
 def first_step(answer):
     """Check ``first_step(steps, values, level)``: the first step with value >= level, or None."""
-    f = expect_function(answer, "first_step")
-    failed, first = [], None
-    for (steps, values, level), label in _first_step_cases():
+    f = expect_function(answer, "first_step", own=(g.milestone,))
+    cases = [(args, label) for args, label in _first_step_cases()]
+    for (steps, values, level), label in cases:
+        if g.milestone(steps, values, level) is None:
+            got = _as_step(_run(f, steps, values, level, what="first_step"), f"first_step on {label}")
+            if got is not None:
+                raise Wrong(f"first_step returned a step for {label}.",
+                            "an argmax of an all-False array is 0: check that the level is "
+                            "reached at all." if got == steps[0] else
+                            "when the curve never reaches the level there is no step to return.")
+
+    def reference(steps, values, level):
         want = g.milestone(steps, values, level)
-        out = _run(f, steps, values, level, what="first_step(steps, values, level)")
-        got = _as_step(out, f"first_step on {label}")
-        if want is None and got is not None:
-            hint = ("np.argmax of an all-False array is 0: check that the level is reached at "
-                    "all, and return None if it is not." if got == steps[0] else
-                    "when the curve never reaches the level, return None (not a number).")
-            raise Wrong(f"first_step returned {got:g} for {label}; expected None.", hint)
-        if want is not None and (got is None or got != want):
-            failed.append(((steps, values, level), got))
-            first = first or (f"first_step gave {got if got is None else f'{got:g}'} for {label}; "
-                              f"expected {want}.")
-    if failed:
-        hint = explain([(c, a) for c, a in failed if a is not None],
-                        [(h, lambda c, w=w: w(*c)) for h, w in _wrong_first_steps()])
-        raise Wrong(first, hint or "find the indices where values >= level "
-                    "(np.flatnonzero), and return steps at the first one.")
+        return np.nan if want is None else float(want)
+
+    judge(lambda *a: _run(f, *a, what="first_step(steps, values, level)"), cases, reference,
+          [(h, lambda *a, w=w: (lambda v: np.nan if v is None else v)(w(*a)))
+           for h, w in _wrong_first_steps()],
+          "find where the values first reach the level (>=), and return the step there, "
+          "not its position.", what="first_step", read=_step_read,
+          agree=lambda got, want: (np.isnan(got) and np.isnan(want)) or got == want)
     return "first_step is right on 8 curves, including dips, exact hits and a curve that never gets there."
 
 
@@ -249,15 +259,12 @@ def _delay_reference():
     return run, t_train, t_test
 
 
-@checker("6.2b")
+@checker("6.2b", reread=page(PAGE, "Three phases"))
 def delay(answer):
     """Check the delay ratio (step of test 95 %) / (step of train 99 %) of the ``DELAY_RUN`` run."""
     run, t_train, t_test = _delay_reference()
     value = expect_number(answer, "delay")
     want = t_test / t_train
-    if close(value, want, rel=1e-6):
-        return (f"test accuracy reached 95 % {want:.1f} times later than train accuracy reached "
-                f"99 % (steps {t_test} and {t_train}).")
     t_test99 = g.milestone(run.steps, run.test_acc, 0.99)
     t_train95 = g.milestone(run.steps, run.train_acc, 0.95)
     candidates = [
@@ -268,10 +275,12 @@ def delay(answer):
         ("use 99 % for the train milestone (you used 95 %).", t_test / t_train95),
         ("use 99 % for train accuracy and 95 % for test accuracy.", t_test99 / t_train95),
     ]
-    hint = next((h for h, v in candidates if close(value, v, rel=1e-6)),
-                "compute both milestones with your first_step on run.steps and the two accuracy "
-                "curves, then divide the test step by the train step.")
-    raise Wrong(f"delay = {value:.4g}; not the ratio of the two milestone steps of this run.", hint)
+    judge(lambda: value, [((), "this run")], lambda: want,
+          [(h, lambda v=v: v) for h, v in candidates],
+          "the delay compares the two milestones of this run, as a ratio. If your first_step "
+          "(exercise 6.2) does not pass yet, fix it first.", what="delay")
+    return (f"test accuracy reached 95 % {want:.1f} times later than train accuracy reached "
+            f"99 % (steps {t_test} and {t_train}).")
 
 
 # ---------------------------------------------------------------- 6.3 Fourier power
@@ -309,38 +318,41 @@ def _wrong_powers():
     ]
 
 
-@checker("6.3")
+@checker("6.3", reread=page(PAGE, "How a network adds with waves"))
 def fourier_power(answer):
     """Check ``fourier_power(table)``: power per frequency k = 0 … p // 2 of a (p, dim) table."""
-    f = expect_function(answer, "fourier_power")
-    failed, first = [], None
-    for table, label in _fourier_cases():
+    f = expect_function(answer, "fourier_power", own=(g.fourier_power,))
+    cases = _fourier_cases()
+    for table, label in cases:
         p = table.shape[0]
         out = quiet_call(f, table, what="fourier_power(table)")
         shape = shape_of(out)
         want = g.fourier_power(table)
         if shape != want.shape:
-            hints = {(p,): "np.fft.fft returns all p frequencies; np.fft.rfft keeps k = 0 … p // 2 "
-                           "(for a real table k and p − k carry the same power).",
-                     (p // 2,): "include k = 0 (the constant part) as the first entry.",
-                     (p // 2 + 1, table.shape[1]): "sum the power over the columns (axis=1): one "
-                                                   "number per frequency.",
-                     (p, table.shape[1] // 2 + 1): "transform along the numbers (axis=0): each "
-                                                   "column is a function of a = 0 … p-1.",
-                     (table.shape[1] // 2 + 1,): "transform along the numbers (axis=0), then sum "
-                                                 "over the columns (axis=1)."}
-            raise Wrong(f"fourier_power returned shape {shape} for {label}; expected {want.shape}.",
-                        hints.get(shape, "rfft over axis 0, squared magnitude, summed over axis 1."))
-        if np.iscomplexobj(np.asarray(out)):
+            hints = {(p,): "a real signal of length p has only p // 2 + 1 distinct frequencies: "
+                           "k and p − k carry the same power, so keep k = 0 … p // 2 only.",
+                     (p // 2,): "the constant part, k = 0, is a frequency too: include it first.",
+                     (p // 2 + 1, table.shape[1]): "the result has one number per frequency: "
+                                                   "combine the columns.",
+                     (p, table.shape[1] // 2 + 1): "each column is a signal along the numbers "
+                                                   "a = 0 … p − 1: transform along the rows.",
+                     (table.shape[1] // 2 + 1,): "each column is a signal along the numbers "
+                                                 "a = 0 … p − 1: transform along the rows, then "
+                                                 "combine the columns."}
+            raise Wrong(f"fourier_power returned shape {shape} for {label}; expected one number "
+                        f"per frequency k = 0 … {p // 2}.",
+                        hints.get(shape, "one number per frequency, for the whole table."))
+        if not isinstance(out, np.ndarray):
+            raise Wrong(f"fourier_power returned a Python {type(out).__name__}; the exercise asks "
+                        "for a numpy array.", "compute the power with numpy operations on arrays.")
+        if np.iscomplexobj(out):
             raise Wrong(f"fourier_power returned complex numbers for {label}.",
-                        "power is a real number: take np.abs(...) ** 2 of the coefficients.")
-        got = np.asarray(out, dtype=float)
-        if not same(got, want, 1e-6):
-            failed.append((table, got))
-            first = first or f"fourier_power is wrong for {label}: got {fmt(got)}, expected {fmt(want)}."
-    if failed:
-        raise Wrong(first, explain(failed, _wrong_powers(), tol=1e-6)
-                    or "np.abs(np.fft.rfft(table, axis=0)) ** 2, summed over axis 1.")
+                        "power is a real number: the squared size of each coefficient.")
+    judge(outputs(f, "fourier_power(table)"), [((t,), label) for t, label in cases],
+          g.fourier_power, [(h, w) for h, w in _wrong_powers()],
+          "power is the squared magnitude of each Fourier coefficient, added up over the "
+          "columns; compare your result on a table with one pure cosine column.",
+          what="fourier_power", read=lambda out, label: np.asarray(out, dtype=float))
     return "fourier_power is right on 5 tables, including the lab's trained embedding."
 
 
@@ -363,35 +375,41 @@ def _top_cases():
     ]
 
 
-@checker("6.3b")
+@checker("6.3b", reread=page(PAGE, "How a network adds with waves"))
 def top_frequencies(answer):
     """Check ``top_frequencies(table, n)``: the n strongest frequencies k >= 1, strongest first."""
-    f = expect_function(answer, "top_frequencies")
-    for (table, n), label in _top_cases():
-        out = quiet_call(f, table, n, what="top_frequencies(table, n)")
-        want = _top(table, n)
-        shape = shape_of(out)
+    f = expect_function(answer, "top_frequencies", own=(g.key_frequencies,))
+    cases = _top_cases()
+    for (table, n), label in cases:
+        shape = shape_of(quiet_call(f, table, n, what="top_frequencies(table, n)"))
         if shape != (n,):
-            raise Wrong(f"top_frequencies returned shape {shape} for {label} with n = {n}; "
-                        f"expected ({n},).", "return exactly n frequencies, e.g. order[:n].")
-        got = np.asarray(out, dtype=float)
-        if np.array_equal(got, want):
-            continue
-        power = g.fourier_power(table)
-        full = np.argsort(power, kind="stable")[::-1]
-        candidates = [
-            ("k = 0 is the constant part, not a wave: leave it out (search power[1:] and add 1 "
-             "to the positions).", full[:n]),
-            ("positions in power[1:] are k − 1: add 1 to get the frequency.", want - 1),
-            ("strongest first: sort the powers in decreasing order.", want[::-1]),
-            ("you returned the powers; return the frequencies k where they occur.", power[want]),
-            ("strongest first, by power: do not sort the frequencies by k.", np.sort(want)),
-            ("those are the weakest frequencies: sort the powers in decreasing order.",
-             np.argsort(power[1:], kind="stable")[:n] + 1),
+            raise Wrong(f"top_frequencies returned shape {shape} for {label} with n = {n}.",
+                        "return exactly n frequencies, one number each.")
+
+    def mistakes():
+        def full(t, n):
+            return np.argsort(g.fourier_power(t), kind="stable")[::-1][:n]
+        return [
+            ("k = 0 is the constant part, not a wave: leave it out, and mind that leaving it "
+             "out shifts the positions by one.", full),
+            ("positions after dropping k = 0 are k − 1: shift them back to frequencies.",
+             lambda t, n: _top(t, n) - 1),
+            ("strongest first: the order is by decreasing power.", lambda t, n: _top(t, n)[::-1]),
+            ("you returned the powers; return the frequencies k where they occur.",
+             lambda t, n: g.fourier_power(t)[_top(t, n)]),
+            ("strongest first, by power: do not sort the frequencies by k.",
+             lambda t, n: np.sort(_top(t, n))),
+            ("those are the weakest frequencies: the order is by decreasing power.",
+             lambda t, n: np.argsort(g.fourier_power(t)[1:], kind="stable")[:n] + 1),
         ]
-        hint = next((h for h, v in candidates if same(got, v)), None)
-        raise Wrong(f"top_frequencies gave {fmt(got)} for {label}; expected {fmt(want)}.",
-                    hint or "np.argsort(power[1:])[::-1][:n] + 1, with power from fourier_power.")
+
+    power = getattr(answer, "__globals__", {}).get("fourier_power")
+    first = ("" if power is None or fourier_power.passes(power) else
+             " Your fourier_power (exercise 6.3) does not pass yet: fix it first.")
+    judge(outputs(f, "top_frequencies(table, n)"), cases, _top, mistakes(),
+          "rank the frequencies k >= 1 by their power, strongest first." + first,
+          what="top_frequencies", read=lambda out, label: np.asarray(out, dtype=float),
+          agree=lambda got, want: np.array_equal(got, want))
     return "top_frequencies finds the strongest waves, strongest first, and skips the constant."
 
 
@@ -424,42 +442,34 @@ def _outcome(train_acc, test_acc, train_level=g.TRAIN_LEVEL, test_level=g.TEST_L
     return "grokked" if pick(test_acc) >= test_level else "memorised only"
 
 
-@checker("6.4")
+def _read_outcome(out, label):
+    if not isinstance(out, str):
+        raise Wrong(f"classify returned {type(out).__name__} for {label}.",
+                    f"return one of the strings {', '.join(map(repr, g.OUTCOMES))}.")
+    if out not in g.OUTCOMES:
+        near = [o for o in g.OUTCOMES if o.replace(" ", "")[:5] == out.lower().replace(" ", "")[:5]]
+        raise Wrong(f"classify returned {out!r:.40} for {label}.",
+                    (f"spell it exactly {near[0]!r} (lower case, British spelling)." if near
+                     else f"return one of {', '.join(map(repr, g.OUTCOMES))}."))
+    return out
+
+
+@checker("6.4", reread=page(PAGE, "The phase diagram"))
 def classify(answer):
     """Check ``classify(train_acc, test_acc)`` -> "grokked" | "memorised only" | "never fit"."""
-    f = expect_function(answer, "classify")
-    failed, first = [], None
-    for (train_acc, test_acc), label in _classify_cases():
-        out = quiet_call(f, train_acc, test_acc, what="classify(train_acc, test_acc)")
-        if not isinstance(out, str):
-            raise Wrong(f"classify returned {type(out).__name__} for {label}.",
-                        f"return one of the strings {', '.join(map(repr, g.OUTCOMES))}.")
-        if out not in g.OUTCOMES:
-            near = [o for o in g.OUTCOMES if o.replace(" ", "")[:5] == out.lower().replace(" ", "")[:5]]
-            raise Wrong(f"classify returned {out!r} for {label}.",
-                        (f"spell it exactly {near[0]!r} (lower case, British spelling)." if near
-                         else f"return one of {', '.join(map(repr, g.OUTCOMES))}."))
-        want = _outcome(train_acc, test_acc)
-        if out != want:
-            failed.append(((train_acc, test_acc), out))
-            first = first or f"classify said {out!r} for {label}; it is {want!r}."
-    if failed:
-        candidates = [
-            ("a milestone counts once it is reached at any step, even if accuracy later dips: "
-             "use the maximum (or any(...)), not the last value.",
-             lambda c: _outcome(*c, ever=False)),
-            ("use >= for the levels (reaching 0.99 counts), not >.",
-             lambda c: _outcome(c[0], c[1], 0.99 + 1e-9, 0.95 + 1e-9)),
-            ("the levels are 99 % for train accuracy and 95 % for test accuracy (swapped?).",
-             lambda c: _outcome(c[0], c[1], 0.95, 0.99)),
-        ]
-        hint = None
-        for text, wrong in candidates:
-            if all(wrong(c) == a for c, a in failed):
-                hint = text
-                break
-        raise Wrong(first, hint or "never fit if train accuracy never reaches 0.99; otherwise "
-                    "grokked if test accuracy ever reaches 0.95, else memorised only.")
+    f = expect_function(answer, "classify", own=(g.outcome,))
+    mistakes = [
+        ("a milestone counts once it is reached at any step, even if accuracy later dips: "
+         "look at the whole curve, not only its end.",
+         lambda tr, te: _outcome(tr, te, ever=False)),
+        ("reaching a level exactly counts as reaching it.",
+         lambda tr, te: _outcome(tr, te, 0.99 + 1e-9, 0.95 + 1e-9)),
+        ("the two levels belong to the other curves: check which level is for training and "
+         "which for test accuracy.", lambda tr, te: _outcome(tr, te, 0.95, 0.99)),
+    ]
+    judge(outputs(f, "classify(train_acc, test_acc)"), _classify_cases(), _outcome, mistakes,
+          "decide first whether the training set was ever fitted, and only then whether the "
+          "test set was.", what="classify", read=_read_outcome)
     return (f"classify agrees on all {len(_runs())} runs of the phase diagram and on 6 "
             "hand-made edge cases.")
 
@@ -474,48 +484,41 @@ def _half_life(lr, wd):
     return math.inf if wd == 0 else math.log(0.5) / math.log(1 - lr * wd)
 
 
-@checker("6.5")
+def _read_half_life(out, label):
+    if isinstance(out, numbers.Real) and not isinstance(out, bool) and math.isinf(out) and out > 0:
+        return math.inf
+    return expect_number(out, f"half_life{label}")
+
+
+@checker("6.5", reread=page(PAGE, "Weight decay, the weight norm and Omnigrok"))
 def half_life(answer):
     """Check ``half_life(lr, weight_decay)``: steps for AdamW's decay alone to halve a weight."""
     f = expect_function(answer, "half_life")
-    failed, first = [], None
-    for lr, wd in HALF_LIFE_CASES:
-        want = _half_life(lr, wd)
-        try:
-            out = call(f, lr, wd, what=f"half_life({lr:g}, {wd:g})")
-        except Wrong as wrong:
-            if wd == 0:
-                raise Wrong(wrong.message, "with no weight decay the weights never shrink: "
-                            "return math.inf (np.inf) when weight_decay == 0.") from None
-            raise
-        if wd == 0:
-            if out is None or not isinstance(out, numbers.Real) or not (
-                    math.isinf(out) and out > 0):
-                raise Wrong(f"half_life({lr:g}, 0) returned {out!r}; expected inf.",
-                            "without weight decay a weight is never halved: return math.inf.")
-            continue
-        got = expect_number(out, f"half_life({lr:g}, {wd:g})")
-        if not close(got, want, rel=1e-6):
-            failed.append(((lr, wd), got))
-            first = first or f"half_life({lr:g}, {wd:g}) = {got:.4g}; expected {want:.4g}."
-    if failed:
-        candidates = [
-            ("you used the small-step approximation ln 2 / (lr · wd); use the exact factor: "
-             "(1 − lr·wd)^t = 1/2, so t = ln(1/2) / ln(1 − lr·wd).",
-             lambda c: math.log(2) / (c[0] * c[1])),
-            ("that is the e-folding time (shrink by e); the half-life is the time to shrink "
-             "by 2.", lambda c: -1 / math.log(1 - c[0] * c[1])),
-            ("AdamW multiplies each weight by (1 − lr · weight_decay) per step: include the "
-             "learning rate.", lambda c: math.log(0.5) / math.log(1 - c[1]) if c[1] < 1 else None),
-            ("do not round: return the exact (fractional) number of steps.",
-             lambda c: math.ceil(_half_life(*c))),
-            ("do not round: return the exact (fractional) number of steps.",
-             lambda c: round(_half_life(*c))),
-            ("check the sign: ln(1/2) and ln(1 − lr·wd) are both negative, so t is positive.",
-             lambda c: -_half_life(*c)),
-        ]
-        hint = explain(failed, candidates, tol=1e-6)
-        raise Wrong(first, hint or "solve (1 − lr · weight_decay)^t = 1/2 for t.")
+    try:
+        out = call(f, 1e-2, 0.0, what="half_life(0.01, 0)")
+    except Wrong as wrong:
+        raise Wrong(wrong.message, "with no weight decay the weights never shrink: how many "
+                    "steps is that?") from None
+    if _read_half_life(out, "(0.01, 0)") != math.inf:
+        raise Wrong(f"half_life(0.01, 0) returned {out!r:.40}.",
+                    "without weight decay a weight is never halved: no finite number of steps.")
+    mistakes = [
+        ("you used the small-step approximation; the exercise asks for the exact number of "
+         "steps of the per-step factor.", lambda lr, wd: math.log(2) / (lr * wd)),
+        ("that is the e-folding time (shrink by e); the half-life is the time to shrink by 2.",
+         lambda lr, wd: -1 / math.log(1 - lr * wd)),
+        ("the per-step factor involves the learning rate as well as the weight decay.",
+         lambda lr, wd: math.log(0.5) / math.log(1 - wd) if wd < 1 else None),
+        ("do not round: return the exact (fractional) number of steps.",
+         lambda lr, wd: math.ceil(_half_life(lr, wd))),
+        ("do not round: return the exact (fractional) number of steps.",
+         lambda lr, wd: round(_half_life(lr, wd))),
+        ("check the sign: a number of steps is positive.", lambda lr, wd: -_half_life(lr, wd)),
+    ]
+    cases = [((lr, wd), f"({lr:g}, {wd:g})") for lr, wd in HALF_LIFE_CASES if wd]
+    judge(outputs(f, "half_life(lr, weight_decay)"), cases, _half_life, mistakes,
+          "write down what one step does to a weight, then what t steps do, and solve for the "
+          "t that leaves half.", what="half_life", read=_read_half_life)
     lr = g.LIVE["lr"]
     return (f"half_life is right: with the lab's lr = {lr:g} and weight decay 1, the decay alone "
             f"would halve a weight in {_half_life(lr, 1.0):.1f} steps; with no weight decay, never.")
@@ -526,25 +529,26 @@ def _norm_reference():
     return runs[NORM_FRAC, 0.0].weight_norm, runs[NORM_FRAC, 1.0].weight_norm
 
 
-@checker("6.5b")
+@checker("6.5b", reread=page(PAGE, "Weight decay, the weight norm and Omnigrok"))
 def norm_ratio(answer):
     """Check the final weight norm without weight decay divided by that with weight decay 1."""
     value = expect_number(answer, "norm_ratio")
     no_wd, wd1 = _norm_reference()
     want = no_wd[-1] / wd1[-1]
-    if close(value, want, rel=1e-3):
-        return (f"without weight decay the weights end {want:.2f} times larger "
-                f"(norm {no_wd[-1]:.0f} against {wd1[-1]:.0f}), and that run does not generalise "
-                "within the budget.")
     runs = _runs()
     candidates = [
-        ("upside down: divide the norm without weight decay by the norm with it.", 1 / want),
+        ("upside down: the question divides the run without weight decay by the one with it.",
+         1 / want),
         ("use the final values (the last entry), not the first.", no_wd[0] / wd1[0]),
         ("use the final values (the last entry), not the largest.", no_wd.max() / wd1.max()),
         ("that is the difference; the question asks for the ratio.", no_wd[-1] - wd1[-1]),
     ] + [(f"use the runs at training fraction {NORM_FRAC:.0%} (you used {f:.0%}).",
           runs[f, 0.0].weight_norm[-1] / runs[f, 1.0].weight_norm[-1])
          for f in g.SWEEP_FRACS if f != NORM_FRAC]
-    hint = next((h for h, v in candidates if close(value, v, rel=1e-3)),
-                f"runs[{NORM_FRAC}, 0.0].weight_norm[-1] / runs[{NORM_FRAC}, 1.0].weight_norm[-1].")
-    raise Wrong(f"norm_ratio = {value:.4g}; not the ratio of the two final weight norms.", hint)
+    judge(lambda: value, [((), "the two runs")], lambda: want,
+          [(h, lambda v=v: v) for h, v in candidates],
+          "compare the final weight norms of the two runs the question names.",
+          what="norm_ratio", tol=1e-3)
+    return (f"without weight decay the weights end {want:.2f} times larger "
+            f"(norm {no_wd[-1]:.0f} against {wd1[-1]:.0f}), and that run does not generalise "
+            "within the budget.")
