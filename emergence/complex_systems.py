@@ -273,38 +273,85 @@ def nasch_flow(road_length: int, densities, steps: int, seed: int, *, vmax: int 
 
 
 # ---------------------------------------------------------------- 4. flocking
+# The flock is chaotic, so a last-bit difference between two CPUs (OpenBLAS and numpy pick
+# their kernels by CPU) would grow until the printed order parameter differed. The model
+# therefore runs in exact arithmetic: a heading is one of HEADINGS directions, each an
+# integer vector from a fixed table; positions are integers on a GRID x GRID lattice; every
+# sum is a sum of integers, which any summation order or kernel computes exactly.
+HEADINGS = 4096          # directions a particle can take: steps of 2 pi / 4096 ≈ 0.0015 rad
+UNIT = 2 ** 20           # length of a heading vector in the table
+GRID = 2 ** 15           # lattice points along a side of the box (int32 squared distances)
 
-def _neighbours(x: np.ndarray, y: np.ndarray, box: float, radius: float) -> np.ndarray:
-    """(..., n, n) mask of pairs within ``radius`` by minimum-image distance in a periodic box.
 
-    Computed in float32: the n x n matrices dominate the run time, and halving their size
-    roughly halves it.
+def _unit_table(angles: np.ndarray) -> np.ndarray:
+    """Integer vectors (len(angles), 2) of length ≈ UNIT pointing at ``angles``.
+
+    Rounded from float64 cos and sin, whose last bit may differ between CPUs; the table is
+    the same everywhere because no entry lies within 1e-6 of a rounding boundary (tested).
+    """
+    return np.round(np.stack([np.cos(angles), np.sin(angles)], -1) * UNIT).astype(np.int64)
+
+
+_STEP = 2 * np.pi / HEADINGS
+_VECTORS = _unit_table(_STEP * np.arange(HEADINGS))            # heading k points at k * _STEP
+_BISECTORS = _unit_table(_STEP * (np.arange(HEADINGS) + 0.5))  # boundary between k and k + 1
+
+
+def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """z-component of a x b for integer vectors (..., 2); > 0 when b is anticlockwise of a."""
+    return a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
+
+
+def _nearest_heading(s: np.ndarray, current: np.ndarray) -> np.ndarray:
+    """Index of the heading sector that holds each integer vector ``s`` (..., 2).
+
+    Sector k lies between bisectors k - 1 and k. A float arctan2 gives a first guess, which
+    may be one sector off where it rounds differently on another CPU; exact integer cross
+    products with the bisectors then settle the sector. A zero vector keeps ``current``.
+    """
+    k = np.round(np.arctan2(s[..., 1], s[..., 0]) / _STEP).astype(np.int64) % HEADINGS
+    k = np.where(_cross(_BISECTORS[k - 1], s) < 0, k - 1, k) % HEADINGS  # below its sector
+    k = np.where(_cross(_BISECTORS[k], s) >= 0, k + 1, k) % HEADINGS     # above its sector
+    return np.where((s == 0).all(-1), current, k)
+
+
+def _neighbours(x: np.ndarray, y: np.ndarray, radius2: int) -> np.ndarray:
+    """(..., n, n) mask of pairs within sqrt(radius2) lattice units, minimum image, periodic.
+
+    Integer coordinates in [0, GRID): squared distances stay below 2**31, so int32 holds
+    them exactly and the n x n arrays stay small.
     """
     dist2 = 0
-    for c in (x.astype(np.float32), y.astype(np.float32)):
+    for c in (x.astype(np.int32), y.astype(np.int32)):
         d = np.abs(c[..., :, None] - c[..., None, :])
-        np.minimum(d, box - d, out=d)
+        np.minimum(d, GRID - d, out=d)
         dist2 = dist2 + d * d
-    return dist2 <= radius * radius
+    return dist2 <= radius2
 
 
 def _vicsek_run(n: int, box: float, etas: np.ndarray, steps: int, rng, v0: float, radius: float):
     """Run one Vicsek flock per noise level; return (order per step, positions, angles).
 
     Each step every particle takes the mean heading of the particles within ``radius``
-    (itself included), adds uniform noise in [-eta/2, eta/2] and moves ``v0`` along it.
+    (itself included), turns by a uniform random number of heading steps within
+    [-eta/2, eta/2] and moves ``v0`` along its new heading.
     """
-    x, y = rng.random((2, len(etas), n)) * box
-    theta = rng.uniform(-np.pi, np.pi, (len(etas), n))
+    to_grid = GRID / box
+    move = np.round(_VECTORS * (v0 * to_grid / UNIT)).astype(np.int64)  # (HEADINGS, 2) lattice steps
+    radius2 = min(int((radius * to_grid) ** 2), 2 ** 31 - 1)  # int32 comparison
+    spread = np.floor(etas / 2 / _STEP).astype(np.int64)[:, None]       # (E, 1) max turn, in steps
+    x, y = rng.integers(0, GRID, (2, len(etas), n))                      # (E, n) each
+    k = rng.integers(0, HEADINGS, (len(etas), n))                        # (E, n) heading indices
     order = np.empty((len(etas), steps))
     for t in range(steps):
-        heading = np.stack([np.cos(theta), np.sin(theta)], -1).astype(np.float32)
-        heading = _neighbours(x, y, box, radius).astype(np.float32) @ heading
-        noise = etas[:, None] * (rng.random(theta.shape) - 0.5)
-        theta = np.arctan2(heading[..., 1], heading[..., 0]) + noise
-        x, y = (x + v0 * np.cos(theta)) % box, (y + v0 * np.sin(theta)) % box
-        order[:, t] = np.abs(np.exp(1j * theta).mean(axis=1))
-    return order, np.stack([x, y], -1), (theta + np.pi) % (2 * np.pi) - np.pi
+        mask = _neighbours(x, y, radius2).astype(np.float64)             # (E, n, n)
+        s = (mask @ _VECTORS[k].astype(np.float64)).astype(np.int64)     # (E, n, 2) exact: integers < 2**53
+        k = (_nearest_heading(s, k) + rng.integers(-spread, spread + 1, k.shape)) % HEADINGS
+        x, y = (x + move[k, 0]) % GRID, (y + move[k, 1]) % GRID
+        total = _VECTORS[k].sum(axis=1).astype(np.float64)               # (E, 2) exact integer sums
+        order[:, t] = np.sqrt(total[:, 0] ** 2 + total[:, 1] ** 2) / (n * UNIT)
+    angles = (k * _STEP + np.pi) % (2 * np.pi) - np.pi
+    return order, np.stack([x, y], -1) / to_grid, angles
 
 
 def _vicsek_args(n, box, steps, seed, v0, radius):

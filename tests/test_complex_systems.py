@@ -242,6 +242,38 @@ def test_vicsek_deterministic():
     assert not np.array_equal(a["angles"], cs.vicsek_simulate(50, 4.0, 0.5, 20, seed=3)["angles"])
 
 
+
+def _distance_to_half(x: np.ndarray) -> np.ndarray:
+    return np.abs(x - np.floor(x) - 0.5)
+
+
+@pytest.mark.parametrize("offset", [0.0, 0.5])
+def test_vicsek_tables_are_the_same_on_every_cpu(offset):
+    """cos/sin may differ in the last bit between CPUs (~1e-16 * UNIT ≈ 1e-10 lattice units);
+    no table entry lies within 1e-6 of a rounding boundary, so the rounded table cannot."""
+    angles = cs._STEP * (np.arange(cs.HEADINGS) + offset)
+    scaled = np.stack([np.cos(angles), np.sin(angles)], -1) * cs.UNIT
+    assert _distance_to_half(scaled).min() > 1e-6
+    table = cs._BISECTORS if offset else cs._VECTORS
+    np.testing.assert_array_equal(table, np.round(scaled))
+
+
+def test_vicsek_heading_sector_is_exact():
+    """The sector of a summed vector is settled by integer cross products, even for vectors
+    lying exactly on a sector boundary, where a float arctan2 guess is a coin toss."""
+    rng = np.random.default_rng(0)
+    j = rng.integers(0, cs.HEADINGS, 500)
+    on_boundary = cs._BISECTORS[j] * rng.integers(1, 50, (500, 1))
+    s = np.concatenate([on_boundary, on_boundary + rng.integers(-1, 2, (500, 2)),
+                        rng.integers(-300 * cs.UNIT, 300 * cs.UNIT, (2000, 2))])
+    k = cs._nearest_heading(s, np.zeros(len(s), dtype=np.int64))
+    assert np.all(cs._cross(cs._BISECTORS[k - 1], s) >= 0) and np.all(cs._cross(cs._BISECTORS[k], s) < 0)
+    np.testing.assert_array_equal(k[:500], (j + 1) % cs.HEADINGS)  # a boundary belongs to the sector above
+
+
+def test_vicsek_zero_sum_keeps_heading():
+    assert cs._nearest_heading(np.zeros((3, 2), dtype=np.int64), np.array([5, 6, 7])).tolist() == [5, 6, 7]
+
 # ---------------------------------------------------------------- Game of Life
 
 def place(pattern, shape=(8, 8), at=(0, 0)):
