@@ -73,15 +73,10 @@ ANSWERS = {"a": "resolution", "b": "surrogate", "c": "sampling", "d": "compariso
 
 @pytest.mark.parametrize("checker, answer", [
     (check.mirage_metrics, mirage_metrics), (check.mirage_metrics, mirage_metrics_loop),
-    (check.mirage_metrics, lambda p, L: (mirage.exact_match(p, L), mirage.token_edit_distance(p, L))),
     (check.wilson, wilson), (check.wilson, wilson_numpy),
-    (check.wilson, lambda k, n, z: mirage.wilson_interval(k, n, math.erf(z / math.sqrt(2)))),
     (check.implied_per_digit, implied_per_digit),
-    (check.implied_per_digit, lambda x, L: mirage.implied_per_token_accuracy(np.asarray(x) / 100, L)),
     (check.subset_accuracy, subset_accuracy), (check.subset_accuracy, subset_accuracy_loop),
-    (check.subset_accuracy, mirage.subset_accuracy_from_outcomes),
     (check.zero_upper, zero_upper),
-    (check.zero_upper, lambda n, c: float(mirage.clopper_pearson_interval(0, n, c)[1])),
     (check.checklist, ANSWERS), (check.checklist, {k: v.upper() for k, v in ANSWERS.items()}),
 ])
 def test_reference_solutions_pass(checker, answer):
@@ -99,13 +94,13 @@ def _a(p):
 @pytest.mark.parametrize("answer, keyword", [
     (lambda p, L: (_a(p) ** (1 / L), L * (1 - _a(p))), "inverse step"),
     (lambda p, L: (1 - (1 - _a(p)) ** L, L * (1 - _a(p))), "at least one"),
-    (lambda p, L: (L * _a(p), L * (1 - _a(p))), "as a factor"),
-    (lambda p, L: (_a(p), L * (1 - _a(p))), "depends on the answer length"),
-    (lambda p, L: (_a(p) ** L, L * _a(p)), "L(1 - ε)"),
+    (lambda p, L: (L * _a(p), L * (1 - _a(p))), "in proportion to L"),
+    (lambda p, L: (_a(p), L * (1 - _a(p))), "does not depend on the answer length"),
+    (lambda p, L: (_a(p) ** L, L * _a(p)), "same slip"),
     (lambda p, L: (_a(p) ** L, 1 - _a(p)), "per-token error rate"),
     (lambda p, L: (_a(p) ** L, (1 - _a(p)) ** L), "every token is wrong"),
     (lambda p, L: (_a(p) ** L, 1 - _a(p) ** L), "not exactly right"),
-    (lambda p, L: (_a(p) ** L, L * (1 - _a(p) ** L)), "expected count"),
+    (lambda p, L: (_a(p) ** L, L * (1 - _a(p) ** L)), "mixes in the exact-match"),
     (lambda p, L: (L * (1 - _a(p)), _a(p) ** L), "swapped"),
     (lambda p, L: _a(p) ** L, "two things"),
     (lambda p, L: (_a(p) ** L, float(np.mean(L * (1 - _a(p))))), "shape"),
@@ -126,15 +121,15 @@ def _wald(k, n, z):
     (lambda k, n, z: (max(_wald(k, n, z)[0], 0), min(_wald(k, n, z)[1], 1)), "cut at 0 and 1"),
     (lambda k, n, z: ((k + z / 2) / (n + z) - z / (n + z) * math.sqrt(k * (n - k) / n + z / 4),
                       (k + z / 2) / (n + z) + z / (n + z) * math.sqrt(k * (n - k) / n + z / 4)),
-     "z where the formula has z²"),
+     "gives its square"),
     (lambda k, n, z: (k / n - (wilson(k, n, z)[1] - wilson(k, n, z)[0]) / 2,
                       k / n + (wilson(k, n, z)[1] - wilson(k, n, z)[0]) / 2), "centred on k/n"),
-    (lambda k, n, z: wilson(k, n, 1.96), "z = 1.96"),
+    (lambda k, n, z: wilson(k, n, 1.96), "ignores the z"),
     (lambda k, n, z: ((k + z * z / 2) / (n + z * z) - z / (n + z * z) * math.sqrt(k * (n - k) / n),
                       (k + z * z / 2) / (n + z * z) + z / (n + z * z) * math.sqrt(k * (n - k) / n)),
-     "z²/4"),
-    (lambda k, n, z: wilson(k, n, z)[::-1], "(low, high)"),
-    (lambda k, n, z: wilson(k, n, z)[0], "two things"),
+     "missing under the root"),
+    (lambda k, n, z: wilson(k, n, z)[::-1], "low first"),
+    (lambda k, n, z: wilson(k, n, z)[0], "should be a pair"),
 ])
 def test_wilson_mistakes(answer, keyword):
     verdict = check.wilson(answer)
@@ -143,11 +138,11 @@ def test_wilson_mistakes(answer, keyword):
 
 @pytest.mark.parametrize("answer, keyword", [
     (lambda x, L: np.asarray(x, float) ** (1 / L), "in percent"),
-    (lambda x, L: 100 * implied_per_digit(x, L), "as a percentage"),
+    (lambda x, L: 100 * implied_per_digit(x, L), "is a percentage"),
     (lambda x, L: (np.asarray(x) / 100) ** L, "forward direction"),
     (lambda x, L: np.asarray(x) / 100 / L, "dividing by L"),
-    (lambda x, L: 1 - (1 - np.asarray(x) / 100) ** (1 / L), "1 - (1 - accuracy)"),
-    (lambda x, L: np.asarray(x, float) ** (1 / L) / 100, "convert to a fraction first"),
+    (lambda x, L: 1 - (1 - np.asarray(x) / 100) ** (1 / L), "at least one right digit"),
+    (lambda x, L: np.asarray(x, float) ** (1 / L) / 100, "converted before the root"),
     (lambda x, L: float(implied_per_digit(x, L)[0]), "one number"),
 ])
 def test_implied_mistakes(answer, keyword):
@@ -168,7 +163,7 @@ def _groups(x, K):
                            -1).min(-1).mean(1), "overlapping"),
     (lambda x, K: np.asarray(x, float).mean(axis=1), "ignoring K"),
     (lambda x, K: (1 - _groups(x, K)).min(axis=2).mean(axis=1), "all *wrong*"),
-    (lambda x, K: subset_accuracy(np.asarray(x).T, K), "values"),
+    (lambda x, K: subset_accuracy(np.asarray(x).T, K), "not one per model"),
     (lambda x, K: float(subset_accuracy(x, K).mean()), "one number"),
 ])
 def test_subset_mistakes(answer, keyword):
@@ -190,8 +185,8 @@ def test_subset_padding_mistake():
     (lambda n, c: 1 - (1 - c) ** (1 / n), "one-sided"),
     (lambda n, c: 3 / n, "rule of three"),
     (lambda n, c: 1 / n, "resolution"),
-    (lambda n, c: ((1 - c) / 2) ** (1 / n), "1 minus it"),
-    (lambda n, c: 1 - ((1 - c) / 2) ** n, "instead of 1/n"),
+    (lambda n, c: ((1 - c) / 2) ** (1 / n), "not the bound itself"),
+    (lambda n, c: 1 - ((1 - c) / 2) ** n, "applies it again"),
     (lambda n, c: np.array([zero_upper(n, c), 0.0]), "single number"),
 ])
 def test_zero_upper_mistakes(answer, keyword):
@@ -200,11 +195,11 @@ def test_zero_upper_mistakes(answer, keyword):
 
 
 @pytest.mark.parametrize("answer, keyword", [
-    ({**ANSWERS, "a": "sampling"}, "resolution"),
-    ({**ANSWERS, "b": "metric", "g": "surrogate"}, "continuous surrogate"),
-    ({**ANSWERS, "e": "metric"}, "log y axis"),
-    ({**ANSWERS, "d": "sampling"}, "multiple-comparisons"),
-    ({**ANSWERS, "f": "axis"}, "loss-threshold"),
+    ({**ANSWERS, "a": "sampling"}, "'sampling' item asks"),
+    ({**ANSWERS, "b": "metric", "g": "surrogate"}, "'metric' item asks"),
+    ({**ANSWERS, "e": "metric"}, "how the numbers are drawn"),
+    ({**ANSWERS, "d": "sampling"}, "among many"),
+    ({**ANSWERS, "f": "axis"}, "other than size"),
     ({**ANSWERS, "c": "bogus"}, "checklist keys"),
     ({k: v for k, v in ANSWERS.items() if k != "f"}, "no entry for f"),
     (list(ANSWERS.values()), "should be a dict"),
@@ -212,6 +207,43 @@ def test_zero_upper_mistakes(answer, keyword):
 def test_checklist_mistakes(answer, keyword):
     verdict = check.checklist(answer)
     assert not verdict.passed and keyword in str(verdict), str(verdict)
+
+
+@pytest.mark.parametrize("checker, library", [
+    (check.mirage_metrics, lambda p, L: (mirage.exact_match(p, L), mirage.token_edit_distance(p, L))),
+    (check.wilson, lambda k, n, z: mirage.wilson_interval(k, n, math.erf(z / math.sqrt(2)))),
+    (check.implied_per_digit, lambda x, L: mirage.implied_per_token_accuracy(np.asarray(x) / 100, L)),
+    (check.subset_accuracy, mirage.subset_accuracy_from_outcomes),
+    (check.zero_upper, lambda n, c: float(mirage.clopper_pearson_interval(0, n, c)[1])),
+])
+def test_calling_the_library_is_not_your_own_work(checker, library):
+    verdict = checker(library)
+    assert not verdict.passed and "write it yourself" in str(verdict), str(verdict)
+
+
+@pytest.mark.parametrize("answer, keyword", [
+    (lambda n, c: 100 * zero_upper(n, c), "a percentage"),
+])
+def test_zero_upper_units(answer, keyword):
+    verdict = check.zero_upper(answer)
+    assert not verdict.passed and keyword in str(verdict), str(verdict)
+
+
+def test_subset_reshape_that_mixes_models_is_named():
+    def mixed(x, K):
+        x = np.asarray(x, bool)
+        g = x.shape[1] // K
+        return x[:, :g * K].T.reshape(-1, K)[:len(x) * g].reshape(len(x), g, K).all(2).mean(1)
+    verdict = check.subset_accuracy(mixed)
+    assert not verdict.passed and "mix items of different models" in verdict.hint, str(verdict)
+
+
+def test_checklist_never_names_the_right_item():
+    for letter, right in ANSWERS.items():
+        for chosen in check.CHECKLIST:
+            if chosen != right:
+                verdict = check.checklist({**ANSWERS, letter: chosen})
+                assert f"'{right}'" not in str(verdict) and right not in verdict.hint.split("asks")[0]
 
 
 def test_checklist_covers_every_item_once():

@@ -21,6 +21,7 @@ import html
 import inspect
 import numbers
 import os
+import re
 import types
 import warnings
 from dataclasses import dataclass
@@ -69,7 +70,7 @@ FAILURES: collections.Counter = collections.Counter()  # failed attempts per exe
 
 def page(chapter_page: str, section: str = "") -> str:
     """The published address of a book page (``"ch06_grokking"``) and an optional section."""
-    anchor = "#" + section.lower().replace(" ", "-").replace(",", "") if section else ""
+    anchor = "#" + re.sub(r"[^a-z0-9]+", "-", section.lower()).strip("-") if section else ""
     return f"{BOOK}/book/{chapter_page}.html{anchor}"
 
 
