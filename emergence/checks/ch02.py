@@ -411,4 +411,4 @@ def sparse_parity_exponent(mean_loss, exponent):
                     f"gives {b_ref:.4g}.", hint or "exponent, _ = fit_loglog(sweep.n_params, mean_loss).")
     span = sweep.n_params[-1] / sweep.n_params[0]
     return (f"the mean test loss falls as P^{b_ref:.2f} over a {span:.0f}-fold range of parameters, "
-            "although each subtask switches from chance to learned within a doubling or two of width.")
+            "although each subtask it learns switches from chance to learned over a few doublings of width.")

@@ -335,8 +335,9 @@ def _wrong_zeros():
         ("that is a *one-sided* bound; the exercise asks for the upper end of a two-sided "
          "interval, with the missing confidence split between two tails.",
          lambda n, c: 1 - (1 - c) ** (1 / n)),
-        ("that is the rule of three, an approximation for large n; the exercise asks for the "
-         "exact bound.", lambda n, c: 3 / n),
+        ("that is the rule of three, 3/n: a correct one-sided 95% bound for large n. The "
+         "exercise asks for the exact two-sided bound, which is larger.",
+         lambda n, c: 3 / n),
         ("1/n is the resolution of the test set, not a confidence bound.", lambda n, c: 1 / n),
         ("that is the chance of 0 successes at the bound, not the bound itself.",
          lambda n, c: ((1 - c) / 2) ** (1 / n)),
