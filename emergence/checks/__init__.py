@@ -338,7 +338,8 @@ def judge(result, cases, reference, mistakes=(), fallback: str = "", *, what: st
     turns it into something comparable or raises ``Wrong`` (default: one real number), and
     ``reference(*args)`` is the right output. ``agree(got, want)`` compares (default: equal
     within ``tol``). ``mistakes`` are (hint, wrong) pairs, ``wrong(*args)`` being what that
-    mistake gives: the first that reproduces the failures gives the hint, else ``fallback``.
+    mistake gives: the first that reproduces the failures gives the hint, else ``fallback``
+    (a string, or a function of the list of failed (args, got) that returns one).
     Raises ``Wrong`` naming the first failing case and what the answer gave there, never the
     expected value. Pair and choice answers use ``read=expect_pair`` or ``agree=operator.eq``.
     """
@@ -352,8 +353,10 @@ def judge(result, cases, reference, mistakes=(), fallback: str = "", *, what: st
             first = first or (label, got)
     if failed:
         hint = explain(failed, [(h, lambda a, w=w: w(*a)) for h, w in mistakes], tol)
+        if hint is None and callable(fallback):
+            fallback = fallback(failed)
         label, got = first
-        shown = got if isinstance(got, str) else fmt(got)
+        shown = got if isinstance(got, str) else fmt(got, 5)
         more = f" (and {len(failed) - 1} more of the {len(cases)} cases)" if len(failed) > 1 else ""
         raise Wrong(f"{what} gives {shown} on {label}: not right{more}.", hint or fallback)
 
