@@ -31,14 +31,14 @@ The published numbers are in ``emergence/data/cot_published.csv``
 """
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from . import nn
+from .curves import logistic
+from .data import DATA, read_table
 from ._validate import check_array, check_choice, check_float, check_int, rng_from
 from .nn.layers import Module
 from .nn.tensor import Tensor
@@ -47,9 +47,7 @@ __all__ = ["TASKS", "SYMBOLS", "step", "parity_step", "run_chain", "sample_symbo
            "encode_sequence", "encode_step", "streams", "StackedMLP", "DirectResult",
            "train_direct", "evaluate_direct", "StepperResult", "train_stepper",
            "evaluate_stepper", "chain_success", "required_step_accuracy", "scale_model",
-           "crossover_scale", "published", "DATA", "SWEEP_COLUMNS", "load_sweep"]
-
-DATA = Path(__file__).resolve().parent / "data"
+           "crossover_scale", "published", "DATA", "SWEEP_COLUMNS", "Sweep", "load_sweep"]
 
 TASKS = {
     # parity: state = parity so far, symbol = next bit
@@ -430,10 +428,6 @@ def required_step_accuracy(target, k):
     return target ** (1.0 / k)
 
 
-def _logistic(x):
-    return 1 / (1 + np.exp(-x))
-
-
 def scale_model(scale, k: int, *, step_mid: float = 10.3, step_width: float = 0.4,
                 internal_shift: float = 1.5, direct_floor: float = 0.05,
                 cot_floor: float = 0.02) -> dict:
@@ -465,8 +459,8 @@ def scale_model(scale, k: int, *, step_mid: float = 10.3, step_width: float = 0.
     direct_floor = check_float("direct_floor", direct_floor, min=0, max=1)
     cot_floor = check_float("cot_floor", cot_floor, min=0, max=1)
     x = np.log10(scale)
-    p = _logistic((x - step_mid) / step_width)
-    q = _logistic((x - step_mid - internal_shift) / step_width)
+    p = logistic((x - step_mid) / step_width)
+    q = logistic((x - step_mid - internal_shift) / step_width)
     cot = p ** k + (1 - p ** k) * cot_floor
     direct = q ** k + (1 - q ** k) * direct_floor
     return {"p": p, "q": q, "cot": cot, "direct": direct}
@@ -501,11 +495,6 @@ def crossover_scale(k: int, lo: float = 1e6, hi: float = 1e16, **params) -> floa
 
 # ---------------------------------------------------------------- data
 
-def _read_csv(name: str) -> list[dict]:
-    with open(DATA / name, newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
-
-
 def published(kind: str | None = None) -> list[dict]:
     """Published chain-of-thought results (``cot_published.csv``), numbers as floats.
 
@@ -515,35 +504,79 @@ def published(kind: str | None = None) -> list[dict]:
     help, from Wei et al. 2022's Table 1. Every row names its ``paper`` (a key of
     the book's bibliography), its ``source`` (paper, table), ``method_paper`` (who
     introduced the method), ``tag`` (V: read in the paper; S: from a transcription)
-    and ``transcribed`` (True for S rows).
+    and ``transcribed`` (True for S rows). Missing numbers are NaN.
     """
     if kind is not None:
         check_choice("kind", kind, ("accuracy", "emergence_scale"))
-    rows = _read_csv("cot_published.csv")
+    rows = read_table("cot_published")
     for row in rows:
         for key in ("baseline_acc", "cot_acc", "params_b", "flops"):
-            row[key] = float(row[key]) if row[key] else float("nan")
-        row["transcribed"] = row["transcribed"] == "yes"
+            row[key] = float("nan") if row[key] is None else float(row[key])
     return [r for r in rows if kind is None or r["kind"] == kind]
 
 
-SWEEP_COLUMNS = ("task", "learner", "seed", "updates", "k", "final", "chain", "step", "params")
+SWEEP_COLUMNS = ("task", "learner", "seed", "updates", "k", "final", "chain", "step", "params",
+                 "source")
 
 
-def load_sweep() -> dict:
-    """The shipped sweep (``cot_sweep.csv``, written by ``scripts/cot_sweep.py``) as columns.
+@dataclass(frozen=True)
+class Sweep:
+    """The shipped sweep (``cot_sweep.csv``, written by ``scripts/cot_sweep.py``), by column.
 
-    One row per (task, learner, seed, updates, k): ``final`` is the accuracy of the
-    final answer on 2,000 test sequences; for the step model, ``chain`` is the fraction
-    of chains with every written state right and ``step`` the per-step accuracy given
-    the true previous state (blank, so NaN, for direct models).
+    One entry per (task, learner, seed, updates, k): ``final`` is the accuracy of the final
+    answer on 2,000 test sequences; for the step model, ``chain`` is the fraction of chains
+    with every written state right and ``step`` the per-step accuracy given the true previous
+    state (NaN for direct models). ``task`` and ``learner`` are text, the rest numbers.
     """
-    rows = _read_csv("cot_sweep.csv")
-    cols = {}
-    for name in SWEEP_COLUMNS:
-        values = [r[name] for r in rows]
-        if name in ("task", "learner"):
-            cols[name] = np.array(values)
-        else:
-            cols[name] = np.array([float(v) if v else np.nan for v in values])
-    return cols
+
+    task: np.ndarray
+    learner: np.ndarray
+    seed: np.ndarray
+    updates: np.ndarray
+    k: np.ndarray
+    final: np.ndarray
+    chain: np.ndarray
+    step: np.ndarray
+    params: np.ndarray
+
+    def where(self, **match) -> np.ndarray:
+        """Boolean mask of the rows whose columns equal the given values, e.g. ``task="cups"``."""
+        mask = np.ones(len(self.k), dtype=bool)
+        for column, value in match.items():
+            check_choice("column", column, SWEEP_COLUMNS[:5])
+            mask &= getattr(self, column) == value
+        return mask
+
+    def mean(self, column: str = "final", **match) -> float:
+        """The mean of a column over the rows that ``match`` (e.g. over the seeds)."""
+        check_choice("column", column, ("final", "chain", "step", "params"))
+        return float(getattr(self, column)[self.where(**match)].mean())
+
+    def per_seed(self, column: str = "final", **match) -> tuple[np.ndarray, np.ndarray]:
+        """``(ks, values)`` with ``values[s, i]`` the column for seed ``s`` at ``ks[i]``.
+
+        ``match`` must pick one row per (seed, k), e.g. a task, a learner and a budget.
+        """
+        check_choice("column", column, ("final", "chain", "step", "params"))
+        rows = self.where(**match)
+        ks, seeds = np.unique(self.k[rows]).astype(int), np.unique(self.seed[rows])
+        values = np.full((len(seeds), len(ks)), np.nan)
+        for s, seed in enumerate(seeds):
+            for i, k in enumerate(ks):
+                (at,) = np.flatnonzero(rows & (self.seed == seed) & (self.k == k))
+                values[s, i] = getattr(self, column)[at]
+        return ks, values
+
+    def by_k(self, column: str = "final", **match) -> tuple[np.ndarray, np.ndarray]:
+        """``(ks, mean over the seeds at each k)`` of a column, for the rows that ``match``."""
+        ks, values = self.per_seed(column, **match)
+        return ks, values.mean(axis=0)
+
+
+def load_sweep() -> Sweep:
+    """The shipped sweep of both learners on both tasks (see :class:`Sweep`)."""
+    rows = read_table("cot_sweep")
+    text = ("task", "learner")
+    return Sweep(**{name: np.array([r[name] for r in rows]) if name in text else
+                    np.array([np.nan if r[name] is None else r[name] for r in rows], dtype=float)
+                    for name in SWEEP_COLUMNS[:-1]})

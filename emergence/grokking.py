@@ -18,15 +18,13 @@ The pieces, in the order the chapter uses them:
 """
 from __future__ import annotations
 
-import csv
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from . import nn
 from ._validate import check_array, check_choice, check_float, check_int, rng_from
+from .data import DATA, SavedRun, load_runs, read_table, save_runs
 
 __all__ = ["OPERATIONS", "ModularData", "modular_data", "GrokMLP", "GrokTransformer",
            "GrokHistory", "train", "milestone", "milestones", "phases", "outcome", "OUTCOMES",
@@ -37,7 +35,6 @@ __all__ = ["OPERATIONS", "ModularData", "modular_data", "GrokMLP", "GrokTransfor
 OPERATIONS = ("add", "sub", "mul", "div")
 TRAIN_LEVEL, TEST_LEVEL = 0.99, 0.95  # "memorised" and "generalised" milestones
 OUTCOMES = ("grokked", "memorised only", "never fit")
-DATA = Path(__file__).resolve().parent / "data"
 
 LIVE = dict(p=59, operation="add", frac=0.4, seed=0, model="mlp", embed=64, hidden=128,
             lr=2e-2, weight_decay=1.0, steps=1000, eval_every=10)
@@ -198,14 +195,14 @@ class GrokHistory:
 
     METRICS = ("train_loss", "train_acc", "test_loss", "test_acc", "weight_norm")
 
-    def to_arrays(self, prefix: str = "") -> dict[str, np.ndarray]:
-        """The metrics as ``{prefix + name: array}`` (``steps`` included), for ``np.savez``."""
-        return {prefix + k: np.asarray(getattr(self, k)) for k in ("steps", *self.METRICS)}
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The metrics as ``{name: array}`` (``steps`` included), for :func:`save_sweep_runs`."""
+        return {k: np.asarray(getattr(self, k)) for k in ("steps", *self.METRICS)}
 
     @classmethod
-    def from_arrays(cls, arrays, prefix: str = "", config: dict | None = None) -> "GrokHistory":
+    def from_arrays(cls, arrays, config: dict | None = None) -> "GrokHistory":
         """Rebuild a history saved with :meth:`to_arrays`."""
-        return cls(**{k: np.asarray(arrays[prefix + k]) for k in ("steps", *cls.METRICS)},
+        return cls(**{k: np.asarray(arrays[k]) for k in ("steps", *cls.METRICS)},
                    config=dict(config or {}))
 
     def at(self, step: int) -> int:
@@ -431,28 +428,23 @@ def phase_row(history: GrokHistory) -> dict:
                 source="this course: scripts/grokking_sweep.py (emergence.grokking.run_cell)")
 
 
-def _value(text: str):
-    if text == "":
-        return None
-    try:
-        number = float(text)
-    except ValueError:
-        return text
-    return int(number) if "." not in text and "e" not in text.lower() else number
-
-
 def load_phase_diagram(path=PHASE_DIAGRAM) -> list[dict]:
     """The shipped sweep, one dict per run (columns :data:`PHASE_COLUMNS`; None = never reached)."""
-    with open(path, newline="", encoding="utf-8") as f:
-        return [{k: _value(v) for k, v in row.items()} for row in csv.DictReader(f)]
+    return read_table(path)
+
+
+def save_sweep_runs(histories, path=SWEEP_RUNS) -> None:
+    """Write finished runs' curves and final embedding tables (float32) in the runs format."""
+    save_runs(path, {f"frac{h.config['frac']}_wd{h.config['weight_decay']}": SavedRun(
+        h.config, dict(h.to_arrays(), final_embedding=h.model.embedding().astype(np.float32)))
+        for h in histories})
 
 
 def load_sweep_runs(path=SWEEP_RUNS) -> dict[tuple[float, float], GrokHistory]:
     """Every sweep run's curves and final embedding, keyed by ``(frac, weight_decay)``."""
-    with np.load(path) as arrays:
-        runs = {}
-        for i, config in enumerate(json.loads(str(arrays["configs"]))):
-            history = GrokHistory.from_arrays(arrays, f"{i}/", config)
-            history.embeddings = arrays[f"{i}/final_embedding"][None]
-            runs[config["frac"], config["weight_decay"]] = history
-        return runs
+    runs = {}
+    for config, arrays in load_runs(path).values():
+        history = GrokHistory.from_arrays(arrays, config)
+        history.embeddings = arrays["final_embedding"][None]
+        runs[config["frac"], config["weight_decay"]] = history
+    return runs

@@ -21,16 +21,14 @@ Three parts, each small enough to read in one sitting:
 """
 from __future__ import annotations
 
-import csv
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 
-from . import nn
+from . import data, nn
+from .curves import scalar_or_array
 from ._validate import check_array, check_choice, check_float, check_int, rng_from
-
-DATA = Path(__file__).resolve().parent / "data"
+from .tasks import GPT3_SETTINGS as SETTINGS, ShotTable, gpt3_shots
 
 __all__ = ["SETTINGS", "ShotTable", "gpt3_shots",
            "INPUTS", "CONCEPTS", "concept_labels", "prior_favouring", "posterior", "predictive",
@@ -39,64 +37,6 @@ __all__ = ["SETTINGS", "ShotTable", "gpt3_shots",
            "per_position_loss", "icl_score", "attention_patterns", "previous_token_score",
            "induction_score", "InductionRun", "train_induction", "PhaseChange", "phase_change",
            "save_runs", "load_runs", "residual_layout", "hand_built_transformer", "predict"]
-
-
-# ====================================================================== GPT-3, by shots
-
-SETTINGS = ("zero", "one", "few")
-"""Prompt settings of Brown et al. 2020: no example, one example, K examples (K = 50 here)."""
-
-
-@dataclass(frozen=True)
-class ShotTable:
-    """GPT-3 arithmetic accuracy (%) by task, prompt setting and model size.
-
-    ``accuracy[i, s, m]`` is task ``tasks[i]`` in setting ``SETTINGS[s]`` for model
-    ``models[m]`` (NaN where the source has no certain value); ``transcribed`` flags values
-    read from a transcription of the paper's Table H.1 rather than from the paper itself.
-    """
-
-    tasks: tuple[str, ...]
-    models: tuple[str, ...]
-    params: np.ndarray
-    accuracy: np.ndarray = field(repr=False)
-    transcribed: np.ndarray = field(repr=False)
-    sources: tuple[str, ...] = field(repr=False)
-
-    def _task(self, task: str) -> int:
-        check_choice("task", task, self.tasks)
-        return self.tasks.index(task)
-
-    def curve(self, task: str, setting: str = "few") -> np.ndarray:
-        """Accuracy (%) of each model size, smallest first, for one task and setting."""
-        check_choice("setting", setting, SETTINGS)
-        return self.accuracy[self._task(task), SETTINGS.index(setting)].copy()
-
-    def gain(self, task: str, setting: str = "few", baseline: str = "zero") -> np.ndarray:
-        """Percentage points gained by ``setting`` over ``baseline`` at each model size."""
-        return self.curve(task, setting) - self.curve(task, baseline)
-
-
-def gpt3_shots() -> ShotTable:
-    """The GPT-3 zero/one/few-shot arithmetic table (Brown et al. 2020, Tables 3.9 and H.1)."""
-    with open(DATA / "gpt3_arithmetic.csv", newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    for r in rows:
-        r["setting"] = r["setting"].removesuffix("-shot")
-    tasks = tuple(dict.fromkeys(r["task"] for r in rows))
-    models = tuple(dict.fromkeys(r["model"] for r in rows))
-    params = np.array([float(next(r["params"] for r in rows if r["model"] == m)) for m in models])
-    order = np.argsort(params)
-    models, params = tuple(models[i] for i in order), params[order]
-    accuracy = np.full((len(tasks), len(SETTINGS), len(models)), np.nan)
-    transcribed = np.zeros(accuracy.shape, dtype=bool)
-    for r in rows:
-        at = tasks.index(r["task"]), SETTINGS.index(r["setting"]), models.index(r["model"])
-        if r["accuracy_percent"]:
-            accuracy[at] = float(r["accuracy_percent"])
-        transcribed[at] = r["transcribed"] == "yes"
-    sources = tuple(sorted({r["source"] for r in rows}))
-    return ShotTable(tasks, models, params, accuracy, transcribed, sources)
 
 
 # ====================================================================== the Bayesian toy
@@ -321,7 +261,7 @@ def icl_score(losses, early: int, late: int) -> np.ndarray | float:
     early = check_int("early", early, min=1, max=n - 1)
     late = check_int("late", late, min=early, max=n - 1)
     score = losses[..., late] - losses[..., early]
-    return float(score) if np.ndim(score) == 0 else score
+    return scalar_or_array(score)
 
 
 def attention_patterns(model, tokens) -> np.ndarray:
@@ -352,7 +292,7 @@ def previous_token_score(patterns) -> np.ndarray | float:
     patterns = _check_patterns(patterns)
     t = np.arange(1, patterns.shape[-1])
     score = patterns[..., t, t - 1].mean(axis=-1)
-    return float(score) if np.ndim(score) == 0 else score
+    return scalar_or_array(score)
 
 
 def induction_score(patterns, periods) -> np.ndarray:
@@ -540,32 +480,28 @@ _RUN_ARRAYS = ("train_loss", "eval_steps", "position_loss", "icl", "prev_token",
 
 
 def save_runs(path, runs: dict) -> None:
-    """Write named :class:`InductionRun` objects to one compressed ``.npz`` file."""
-    arrays = {}
+    """Write named :class:`InductionRun` objects to one ``.npz`` (:func:`emergence.data.save_runs`)."""
+    saved = {}
     for name, run in runs.items():
-        if not isinstance(run, InductionRun) or "/" in name:
-            raise TypeError("runs must map names without '/' to InductionRun objects")
+        if not isinstance(run, InductionRun):
+            raise TypeError("runs must map names to InductionRun objects")
+        arrays = {}
         for key in _RUN_ARRAYS:
             value = getattr(run, key)  # floats as float32: plenty for plots, half the size
-            arrays[f"{name}/{key}"] = value.astype(np.float32) if value.dtype.kind == "f" else value
-        arrays[f"{name}/config"] = np.array(list(run.config.items()), dtype=object).astype(str)
-        arrays[f"{name}/probe_period"] = np.array(run.probe_period)
-    np.savez_compressed(path, **arrays)
+            arrays[key] = value.astype(np.float32) if value.dtype.kind == "f" else value
+        saved[name] = data.SavedRun(dict(run.config, probe_period=run.probe_period), arrays)
+    data.save_runs(path, saved)
 
 
-def load_runs(path=DATA / "induction_history.npz") -> dict[str, InductionRun]:
+def load_runs(path="induction_history") -> dict[str, InductionRun]:
     """Read runs written by :func:`save_runs` (default: the shipped ``induction_history.npz``)."""
-    with np.load(path) as data:
-        names = sorted({key.split("/")[0] for key in data.files})
-        runs = {}
-        for name in names:
-            config = {str(k): int(v) if v.lstrip("-").isdigit() else float(v)
-                      for k, v in data[f"{name}/config"]}
-            fields = {key: data[f"{name}/{key}"] for key in _RUN_ARRAYS}
-            fields = {k: v.astype(np.float64) if v.dtype.kind == "f" else v
-                      for k, v in fields.items()}
-            runs[name] = InductionRun(config=config, probe_period=int(data[f"{name}/probe_period"]),
-                                      **fields)
+    runs = {}
+    for name, (config, arrays) in data.load_runs(path).items():
+        config = dict(config)
+        probe_period = config.pop("probe_period")
+        fields = {k: v.astype(np.float64) if v.dtype.kind == "f" else v
+                  for k, v in arrays.items()}
+        runs[name] = InductionRun(config=config, probe_period=probe_period, **fields)
     return runs
 
 

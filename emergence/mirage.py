@@ -29,7 +29,8 @@ from statistics import NormalDist
 import numpy as np
 
 from ._validate import check_array, check_choice, check_float, check_int, rng_from
-from .tasks import GPT3_TASKS, _out, emergence_score, skill_probability
+from .curves import scalar_or_array
+from .tasks import GPT3_TASKS, emergence_score, skill_probability
 
 __all__ = ["per_token_probability", "exact_match", "token_edit_distance", "brier_score",
            "CHECKLIST", "METRICS", "score", "subset_accuracy", "subset_accuracy_from_outcomes",
@@ -112,7 +113,7 @@ def per_token_probability(N, c: float = 1e9, alpha: float = -0.3):
         raise ValueError("N (model size) must be positive")
     c = check_float("c", c, min=0, min_open=True)
     alpha = check_float("alpha", alpha, max=0, max_open=True)
-    return _out(np.exp(-(N / c) ** alpha))
+    return scalar_or_array(np.exp(-(N / c) ** alpha))
 
 
 def exact_match(p, L):
@@ -120,7 +121,7 @@ def exact_match(p, L):
 
     ``p`` (per-token accuracy) and ``L`` (answer length in tokens, integers >= 1) broadcast.
     """
-    return _out(_probability("p", p) ** _lengths("L", L))
+    return scalar_or_array(_probability("p", p) ** _lengths("L", L))
 
 
 def token_edit_distance(p, L):
@@ -130,7 +131,7 @@ def token_edit_distance(p, L):
     smoothness of p. Not ``L * p``, which is what ``L(1 - eps)`` becomes if eps is read as
     the per-token error rate.
     """
-    return _out(_lengths("L", L) * (1.0 - _probability("p", p)))
+    return scalar_or_array(_lengths("L", L) * (1.0 - _probability("p", p)))
 
 
 def brier_score(prob, outcome, axis=None):
@@ -151,7 +152,7 @@ def brier_score(prob, outcome, axis=None):
                          f"and {outcome.shape}") from None
     if sq.size == 0:
         raise ValueError("prob and outcome must not be empty")
-    return _out(sq.mean(axis=axis))
+    return scalar_or_array(sq.mean(axis=axis))
 
 
 def score(metric: str, p, L):
@@ -164,18 +165,18 @@ def score(metric: str, p, L):
     check_choice("metric", metric, METRICS)
     p, lengths = _probability("p", p), _lengths("L", L)
     if metric == "exact match":
-        return _out(p ** lengths)
+        return scalar_or_array(p ** lengths)
     if metric == "token edit distance":
-        return _out(lengths * (1.0 - p))
+        return scalar_or_array(lengths * (1.0 - p))
     p = np.broadcast_to(p, np.broadcast_shapes(p.shape, lengths.shape))
-    return _out((1.0 - p) ** 2 if metric == "Brier score" else p.copy())
+    return scalar_or_array((1.0 - p) ** 2 if metric == "Brier score" else p.copy())
 
 
 # ---------------------------------------------------------------- subset accuracy
 
 def subset_accuracy(accuracy, K):
     """Chance that all ``K`` of K independent items are right, each with ``accuracy``: ``a**K``."""
-    return _out(_probability("accuracy", accuracy) ** _lengths("K", K))
+    return scalar_or_array(_probability("accuracy", accuracy) ** _lengths("K", K))
 
 
 def subset_accuracy_from_outcomes(outcomes, K: int):
@@ -195,7 +196,7 @@ def subset_accuracy_from_outcomes(outcomes, K: int):
     if groups == 0:
         raise ValueError(f"K ({K}) must be at most the number of items ({out.shape[-1]})")
     grouped = out[..., :groups * K].reshape(*out.shape[:-1], groups, K).astype(bool)
-    return _out(grouped.all(axis=-1).mean(axis=-1))
+    return scalar_or_array(grouped.all(axis=-1).mean(axis=-1))
 
 
 def classifier_accuracy(N, chance: float = 0.1, midpoint: float = 6.0, slope: float = 1.5):
@@ -205,7 +206,7 @@ def classifier_accuracy(N, chance: float = 0.1, midpoint: float = 6.0, slope: fl
     (:func:`emergence.tasks.skill_probability`): no threshold anywhere.
     """
     chance = check_float("chance", chance, min=0, max=1, max_open=True)
-    return _out(chance + (1 - chance) * np.asarray(skill_probability(N, midpoint, slope)))
+    return scalar_or_array(chance + (1 - chance) * np.asarray(skill_probability(N, midpoint, slope)))
 
 
 def sample_outcomes(accuracy, n_items: int, seed=0) -> np.ndarray:
@@ -220,7 +221,7 @@ def sample_counts(accuracy, n, seed=0):
     """How many of ``n`` test items a model with true ``accuracy`` gets right (binomial draws)."""
     accuracy = _probability("accuracy", accuracy)
     n = check_int("n", n, min=1, max=10**12)
-    return _out(rng_from("seed", seed).binomial(n, accuracy).astype(float))
+    return scalar_or_array(rng_from("seed", seed).binomial(n, accuracy).astype(float))
 
 
 # ---------------------------------------------------------------- confidence intervals
@@ -241,7 +242,7 @@ def wilson_interval(k, n, confidence: float = 0.95):
     half = z / (n + z * z) * np.sqrt(k * (n - k) / n + z * z / 4)
     low = np.where(k == 0, 0.0, np.clip(centre - half, 0, 1))   # exact ends, no rounding dust
     high = np.where(k == n, 1.0, np.clip(centre + half, 0, 1))
-    return _out(low), _out(high)
+    return scalar_or_array(low), scalar_or_array(high)
 
 
 def _lbeta(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -301,7 +302,7 @@ def betainc(a, b, x):
     distribution: P(at least k successes in n trials of probability x) = I_x(k, n - k + 1).
     """
     a, b, x = _beta_args(a, b, _probability("x", x))
-    return _out(_betainc(a, b, x, _lbeta(a, b)))
+    return scalar_or_array(_betainc(a, b, x, _lbeta(a, b)))
 
 
 def beta_quantile(q, a, b):
@@ -314,7 +315,7 @@ def beta_quantile(q, a, b):
         mid = (lo + hi) / 2
         below = _betainc(a, b, mid, lbeta) < q
         lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
-    return _out((lo + hi) / 2)
+    return scalar_or_array((lo + hi) / 2)
 
 
 def clopper_pearson_interval(k, n, confidence: float = 0.95):
@@ -337,7 +338,7 @@ def clopper_pearson_interval(k, n, confidence: float = 0.95):
         low[some] = beta_quantile(tail, k[some], n[some] - k[some] + 1)
     if np.any(not_all):
         high[not_all] = beta_quantile(1 - tail, k[not_all] + 1, n[not_all] - k[not_all])
-    return _out(low), _out(high)
+    return scalar_or_array(low), scalar_or_array(high)
 
 
 def interval(k, n, method: str = "wilson", confidence: float = 0.95):
@@ -359,7 +360,7 @@ def implied_per_token_accuracy(accuracy, L, weights=None):
     """
     accuracy = _probability("accuracy", accuracy)
     if weights is None:
-        return _out(accuracy ** (1.0 / _lengths("L", L)))
+        return scalar_or_array(accuracy ** (1.0 / _lengths("L", L)))
     L = _lengths("L", L)
     w = check_array("weights", weights, dtype=float)
     if L.ndim != 1 or w.shape != L.shape:
@@ -372,7 +373,7 @@ def implied_per_token_accuracy(accuracy, L, weights=None):
         mid = (lo + hi) / 2
         below = (mid[..., None] ** L) @ w < accuracy
         lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
-    return _out((lo + hi) / 2)
+    return scalar_or_array((lo + hi) / 2)
 
 
 UNITS = ("character", "3-digit chunk")

@@ -15,21 +15,20 @@ source; nothing here retypes a published number.
 """
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
 from ._validate import check_array, check_choice, check_float, check_int, rng_from
+from .curves import scalar_or_array
+from .data import DATA, read_table
 
 __all__ = ["DATA", "PF_DAY", "FLOPS_PER_PARAM_TOKEN", "PowerLawFit", "ChinchillaFit",
            "read_table", "fit_power_law", "kaplan_constants", "kaplan_loss_N", "kaplan_loss_D",
            "kaplan_loss_C", "kaplan_loss_ND", "chinchilla_fit", "chinchilla_loss",
            "training_flops", "compute_optimal", "allocation_exponents", "FITS"]
 
-DATA = Path(__file__).resolve().parent / "data"
 PF_DAY = 1e15 * 24 * 3600
 """One petaflop/s-day in FLOPs (8.64e19): Kaplan et al. measure compute in PF-days."""
 FLOPS_PER_PARAM_TOKEN = 6
@@ -39,37 +38,10 @@ FITS = ("hoffmann2022", "hoffmann2022_unrounded", "besiroglu2024")
 
 # ---------------------------------------------------------------- published tables
 
-def _cell(text: str):
-    """A CSV cell as a float where it is one, else the text (empty cells become None)."""
-    if text == "":
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        return text
-
-
-@lru_cache(maxsize=None)
-def _rows(name: str) -> tuple:
-    path = DATA / f"{name}.csv"
-    if not path.is_file():
-        known = sorted(p.stem for p in DATA.glob("*.csv"))
-        raise ValueError(f"name must be one of {known}, got {name!r}")
-    with path.open(newline="", encoding="utf-8") as f:
-        return tuple({k: _cell(v) for k, v in row.items()} for row in csv.DictReader(f))
-
-
-def read_table(name: str) -> list[dict]:
-    """The rows of ``emergence/data/<name>.csv`` as dicts (numbers as floats, blanks as None)."""
-    if not isinstance(name, str):
-        raise TypeError(f"name must be a str, got {type(name).__name__}")
-    return [dict(row) for row in _rows(name)]
-
-
 @lru_cache(maxsize=None)
 def kaplan_constants() -> dict:
     """Kaplan et al. 2020 constants by ``(law, parameter)``, e.g. ``("L(N)", "alpha_N")``."""
-    return {(row["law"], row["parameter"]): row["value"] for row in _rows("kaplan2020_constants")}
+    return {(row["law"], row["parameter"]): row["value"] for row in read_table("kaplan2020_constants")}
 
 
 @dataclass(frozen=True)
@@ -90,7 +62,7 @@ class ChinchillaFit:
 def chinchilla_fit(fit: str = "hoffmann2022") -> ChinchillaFit:
     """The named fit from ``chinchilla_fits.csv`` (``"hoffmann2022"``: Eq. 10 as printed)."""
     check_choice("fit", fit, FITS)
-    row = next(r for r in _rows("chinchilla_fits") if r["fit"] == fit)
+    row = next(r for r in read_table("chinchilla_fits") if r["fit"] == fit)
     se = {k: row[f"{k}_se"] for k in ("E", "A", "B", "alpha", "beta") if row[f"{k}_se"] is not None}
     return ChinchillaFit(fit, row["E"], row["A"], row["B"], row["alpha"], row["beta"], se,
                          row["source"])
@@ -108,32 +80,27 @@ def _positive(name: str, value) -> np.ndarray:
     return arr
 
 
-def _out(arr: np.ndarray):
-    """A float for 0-d results, else the array."""
-    return float(arr) if arr.ndim == 0 else arr
-
-
 # ---------------------------------------------------------------- Kaplan et al. 2020
 
 def kaplan_loss_N(N):
     """``L(N) = (N_c/N)^alpha_N``: loss (nats/token) of a model with ``N`` non-embedding
     parameters trained to convergence on enough data (Kaplan et al. 2020, §1.2)."""
     k = kaplan_constants()
-    return _out((k["L(N)", "N_c"] / _positive("N", N)) ** k["L(N)", "alpha_N"])
+    return scalar_or_array((k["L(N)", "N_c"] / _positive("N", N)) ** k["L(N)", "alpha_N"])
 
 
 def kaplan_loss_D(D):
     """``L(D) = (D_c/D)^alpha_D``: loss of a large model trained on ``D`` tokens with early
     stopping (Kaplan et al. 2020, §1.2)."""
     k = kaplan_constants()
-    return _out((k["L(D)", "D_c"] / _positive("D", D)) ** k["L(D)", "alpha_D"])
+    return scalar_or_array((k["L(D)", "D_c"] / _positive("D", D)) ** k["L(D)", "alpha_D"])
 
 
 def kaplan_loss_C(C_min):
     """``L(C_min) = (C_c^min/C_min)^alpha_C^min`` with ``C_min`` in PF-days (divide FLOPs by
     ``PF_DAY``): loss for compute ``C_min`` allocated optimally (Kaplan et al. 2020, §1.2)."""
     k = kaplan_constants()
-    return _out((k["L(C_min)", "C_c_min"] / _positive("C_min", C_min)) ** k["L(C_min)", "alpha_C_min"])
+    return scalar_or_array((k["L(C_min)", "C_c_min"] / _positive("C_min", C_min)) ** k["L(C_min)", "alpha_C_min"])
 
 
 def kaplan_loss_ND(N, D):
@@ -142,7 +109,7 @@ def kaplan_loss_ND(N, D):
     k = kaplan_constants()
     N, D = np.broadcast_arrays(_positive("N", N), _positive("D", D))
     aN, aD = k["L(N,D)", "alpha_N"], k["L(N,D)", "alpha_D"]
-    return _out(((k["L(N,D)", "N_c"] / N) ** (aN / aD) + k["L(N,D)", "D_c"] / D) ** aD)
+    return scalar_or_array(((k["L(N,D)", "N_c"] / N) ** (aN / aD) + k["L(N,D)", "D_c"] / D) ** aD)
 
 
 # ---------------------------------------------------------------- Chinchilla
@@ -153,13 +120,13 @@ def chinchilla_loss(N, D, fit: str = "hoffmann2022"):
     Eq. 10 as printed), ``"hoffmann2022_unrounded"`` or ``"besiroglu2024"`` (the refit)."""
     f = chinchilla_fit(fit)
     N, D = np.broadcast_arrays(_positive("N", N), _positive("D", D))
-    return _out(f.E + f.A / N ** f.alpha + f.B / D ** f.beta)
+    return scalar_or_array(f.E + f.A / N ** f.alpha + f.B / D ** f.beta)
 
 
 def training_flops(N, D):
     """Training compute ``C ≈ 6·N·D`` FLOPs for ``N`` parameters and ``D`` tokens."""
     N, D = np.broadcast_arrays(_positive("N", N), _positive("D", D))
-    return _out(FLOPS_PER_PARAM_TOKEN * N * D)
+    return scalar_or_array(FLOPS_PER_PARAM_TOKEN * N * D)
 
 
 def allocation_exponents(fit: str = "hoffmann2022") -> tuple[float, float]:
@@ -180,7 +147,7 @@ def compute_optimal(C, fit: str = "hoffmann2022"):
     budget = _positive("C", C) / FLOPS_PER_PARAM_TOKEN
     G = (f.alpha * f.A / (f.beta * f.B)) ** (1.0 / (f.alpha + f.beta))
     N = G * budget ** (f.beta / (f.alpha + f.beta))
-    return _out(N), _out(budget / N)
+    return scalar_or_array(N), scalar_or_array(budget / N)
 
 
 # ---------------------------------------------------------------- fitting power laws
@@ -208,7 +175,7 @@ class PowerLawFit:
 
     def __call__(self, x):
         """The fitted curve at ``x``."""
-        return _out(self.offset + self.prefactor * _positive("x", x) ** self.exponent)
+        return scalar_or_array(self.offset + self.prefactor * _positive("x", x) ** self.exponent)
 
     def band(self, x, z: float = 2.0):
         """``(low, high)``: the curve at ``x`` ± ``z`` standard errors (delta method in log
@@ -223,7 +190,7 @@ class PowerLawFit:
             grads.append(1.0 / y)
         g = np.stack(grads, axis=-1)
         sd = np.sqrt(np.einsum("...i,ij,...j->...", g, self.cov, g))
-        return _out(y * np.exp(-z * sd)), _out(y * np.exp(z * sd))
+        return scalar_or_array(y * np.exp(-z * sd)), scalar_or_array(y * np.exp(z * sd))
 
     def summary(self, digits: int = 3) -> str:
         digits = check_int("digits", digits, min=1, max=10)

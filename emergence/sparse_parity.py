@@ -18,8 +18,6 @@ smoothly with the number of parameters.
 """
 from __future__ import annotations
 
-import csv
-import json
 from math import comb
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,12 +26,13 @@ import numpy as np
 
 from . import nn
 from ._validate import check_array, check_float, check_int
+from .data import DATA, SavedRun, load_runs, save_runs, write_table
 
 __all__ = ["SparseParity", "Run", "train_width", "n_parameters", "learned", "learning_steps",
            "transition_span", "order_agreement", "Sweep", "run_sweep", "save_sweep", "load_sweep",
            "SWEEP_PATH"]
 
-SWEEP_PATH = Path(__file__).resolve().parent / "data" / "sparse_parity_sweep"
+SWEEP_PATH = DATA / "sparse_parity_sweep"
 LEARNED = 0.9
 """Test accuracy at which we call a subtask learned (chance is 0.5)."""
 
@@ -314,37 +313,39 @@ def run_sweep(task: SparseParity, widths, seeds, *, steps: int, progress: bool =
                  acc, loss, task.probs.copy())
 
 
+SWEEP_COLUMNS = ("seed", "width", "parameters", "subtask", "frequency", "bits", "final_accuracy",
+                 "final_loss", "first_step_90", "source")
+_SWEEP_ARRAYS = ("widths", "seeds", "n_params", "eval_steps", "probs", "accuracy", "loss")
+
+
 def save_sweep(sweep: Sweep, path=SWEEP_PATH) -> None:
-    """Write ``<path>.npz`` (all curves) and ``<path>.csv`` (final values, one row per
-    seed, width and subtask, with a ``source`` column)."""
+    """Write ``<path>.npz`` (all curves, in the runs format of :mod:`emergence.data`) and
+    ``<path>.csv`` (final values, one row per seed, width and subtask, with a ``source``)."""
     path = Path(path)
-    np.savez_compressed(path.with_suffix(".npz"), config=json.dumps(sweep.config),
-                        widths=sweep.widths, seeds=sweep.seeds, n_params=sweep.n_params,
-                        eval_steps=sweep.eval_steps, probs=sweep.probs,
-                        accuracy=sweep.accuracy.astype(np.float32),
-                        loss=sweep.loss.astype(np.float32))
+    arrays = {k: getattr(sweep, k) for k in _SWEEP_ARRAYS}
+    arrays["accuracy"], arrays["loss"] = (sweep.accuracy.astype(np.float32),
+                                          sweep.loss.astype(np.float32))
+    save_runs(path.with_suffix(".npz"), {"sweep": SavedRun(sweep.config, arrays)})
     task = SparseParity(**{k: sweep.config[k] for k in ("n_tasks", "n_bits", "k", "alpha", "seed")})
     source = ("this course: scripts/sparse_parity_sweep.py (" + ", ".join(
         f"{k}={v}" for k, v in sweep.config.items()) + ")")
-    with path.with_suffix(".csv").open("w", newline="", encoding="utf-8") as f:
-        out = csv.writer(f)
-        out.writerow(["seed", "width", "parameters", "subtask", "frequency", "bits",
-                      "final_accuracy", "final_loss", "first_step_90", "source"])
-        for s, seed in enumerate(sweep.seeds):
-            for w, width in enumerate(sweep.widths):
-                first = learning_steps(sweep.eval_steps, sweep.accuracy[s, w])
-                for i in range(len(sweep.probs)):
-                    out.writerow([int(seed), int(width), int(sweep.n_params[w]), i + 1,
-                                  f"{sweep.probs[i]:.6g}", " ".join(map(str, task.subsets[i])),
-                                  f"{sweep.accuracy[s, w, -1, i]:.4f}",
-                                  f"{sweep.loss[s, w, -1, i]:.5f}",
-                                  "" if np.isnan(first[i]) else int(first[i]), source])
+    rows = []
+    for s, seed in enumerate(sweep.seeds):
+        for w, width in enumerate(sweep.widths):
+            first = learning_steps(sweep.eval_steps, sweep.accuracy[s, w])
+            rows += [dict(seed=int(seed), width=int(width), parameters=int(sweep.n_params[w]),
+                          subtask=i + 1, frequency=f"{sweep.probs[i]:.6g}",
+                          bits=" ".join(map(str, task.subsets[i])),
+                          final_accuracy=f"{sweep.accuracy[s, w, -1, i]:.4f}",
+                          final_loss=f"{sweep.loss[s, w, -1, i]:.5f}",
+                          first_step_90=None if np.isnan(first[i]) else int(first[i]),
+                          source=source) for i in range(len(sweep.probs))]
+    write_table(path.with_suffix(".csv"), rows, SWEEP_COLUMNS)
 
 
 def load_sweep(path=SWEEP_PATH) -> Sweep:
     """The sweep saved by ``save_sweep`` (by default the one shipped with the course)."""
-    path = Path(path)
-    with np.load(path.with_suffix(".npz")) as data:
-        return Sweep(json.loads(str(data["config"])), data["widths"], data["seeds"],
-                     data["n_params"], data["eval_steps"], data["accuracy"].astype(float),
-                     data["loss"].astype(float), data["probs"])
+    config, arrays = load_runs(Path(path).with_suffix(".npz"))["sweep"]
+    arrays = dict(arrays, accuracy=arrays["accuracy"].astype(float),
+                  loss=arrays["loss"].astype(float))
+    return Sweep(config, **arrays)

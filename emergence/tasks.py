@@ -16,17 +16,15 @@ Three parts, all vectorised over model size ``N`` (parameters, a positive array)
 """
 from __future__ import annotations
 
-import csv
 import functools
 import math
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ._validate import check_array, check_choice, check_float, check_int, rng_from
-
-DATA = Path(__file__).resolve().parent / "data"
+from .curves import first_crossing, logistic, scalar_or_array
+from .data import read_table
 
 GPT3_TASKS = ("2D+", "2D-", "3D+", "3D-", "4D+", "4D-", "5D+", "5D-", "2Dx", "1DC")
 """The ten GPT-3 arithmetic tasks, in the order of Brown et al. 2020, Table 3.9."""
@@ -48,30 +46,62 @@ LABELS = ("smooth", "emergent", "u-shaped", "inverse", "flat")
 
 # ---------------------------------------------------------------- published data
 
-@functools.lru_cache(maxsize=None)
-def _rows(name: str) -> tuple[dict, ...]:
-    with open(DATA / f"{name}.csv", newline="", encoding="utf-8") as f:
-        return tuple(csv.DictReader(f))
+@dataclass(frozen=True)
+class ShotTable:
+    """GPT-3 arithmetic accuracy (%) by task, prompt setting and model size.
 
-
-def load_rows(name: str) -> list[dict[str, str]]:
-    """Every row of ``emergence/data/<name>.csv`` as a dict of strings (empty cell: ``""``).
-
-    The CSVs of this chapter are ``gpt3_arithmetic``, ``wei2022_table1`` and
-    ``inverse_scaling``; each row has a ``source`` column and a ``tag`` or ``transcribed`` one.
+    ``accuracy[i, s, m]`` is task ``tasks[i]`` in setting ``GPT3_SETTINGS[s]`` for model
+    ``models[m]`` (NaN where the source has no certain value); ``transcribed`` flags values
+    read from a transcription of the paper's Table H.1 rather than from the paper itself.
     """
-    if not isinstance(name, str) or not (DATA / f"{name}.csv").is_file():
-        names = sorted(p.stem for p in DATA.glob("*.csv"))
-        raise ValueError(f"name must be one of {names}, got {name!r}")
-    return [dict(row) for row in _rows(name)]
+
+    tasks: tuple[str, ...]
+    models: tuple[str, ...]
+    params: np.ndarray
+    accuracy: np.ndarray = field(repr=False)
+    transcribed: np.ndarray = field(repr=False)
+    sources: tuple[str, ...] = field(repr=False)
+
+    def _at(self, task: str, setting: str) -> tuple[int, int]:
+        check_choice("task", task, self.tasks)
+        check_choice("setting", setting, GPT3_SETTINGS)
+        return self.tasks.index(task), GPT3_SETTINGS.index(setting)
+
+    def curve(self, task: str, setting: str = "few-shot") -> np.ndarray:
+        """Accuracy (%) of each model size, smallest first, for one task and setting."""
+        return self.accuracy[self._at(task, setting)].copy()
+
+    def gain(self, task: str, setting: str = "few-shot", baseline: str = "zero-shot") -> np.ndarray:
+        """Percentage points gained by ``setting`` over ``baseline`` at each model size."""
+        return self.curve(task, setting) - self.curve(task, baseline)
 
 
 @functools.lru_cache(maxsize=None)
-def _gpt3_table() -> dict:
-    table = {}
-    for row in _rows("gpt3_arithmetic"):
-        table.setdefault((row["task"], row["setting"]), []).append(row)
-    return table
+def _gpt3_table() -> ShotTable:
+    rows = read_table("gpt3_arithmetic")
+    models = sorted({(r["params"], r["model"]) for r in rows})
+    names = tuple(m for _, m in models)
+    accuracy = np.full((len(GPT3_TASKS), len(GPT3_SETTINGS), len(models)), np.nan)
+    transcribed = np.zeros(accuracy.shape, dtype=bool)
+    for r in rows:
+        at = (GPT3_TASKS.index(r["task"]), GPT3_SETTINGS.index(r["setting"]),
+              names.index(r["model"]))
+        accuracy[at] = np.nan if r["accuracy_percent"] is None else r["accuracy_percent"]
+        transcribed[at] = r["transcribed"]
+    for array in (accuracy, transcribed):
+        array.flags.writeable = False
+    params = np.array([float(p) for p, _ in models])
+    params.flags.writeable = False
+    return ShotTable(GPT3_TASKS, names, params, accuracy, transcribed,
+                     tuple(sorted({r["source"] for r in rows})))
+
+
+def gpt3_shots() -> ShotTable:
+    """The GPT-3 zero/one/few-shot arithmetic table (Brown et al. 2020, Tables 3.9 and H.1).
+
+    Read once from ``gpt3_arithmetic.csv``; the arrays are read-only (copy to change them).
+    """
+    return _gpt3_table()
 
 
 def gpt3_arithmetic(task: str, setting: str = "few-shot") -> tuple[np.ndarray, np.ndarray]:
@@ -82,21 +112,14 @@ def gpt3_arithmetic(task: str, setting: str = "few-shot") -> tuple[np.ndarray, n
     2020; the smaller sizes come from a transcription of their Table H.1 (the CSV marks them
     ``transcribed=yes``). Entries the transcription garbled (4D- one-shot below 175B) are NaN.
     """
-    check_choice("task", task, GPT3_TASKS)
-    check_choice("setting", setting, GPT3_SETTINGS)
-    rows = sorted(_gpt3_table()[task, setting], key=lambda r: float(r["params"]))
-    params = np.array([float(r["params"]) for r in rows])
-    accuracy = np.array([float(r["accuracy_percent"]) if r["accuracy_percent"] else np.nan
-                         for r in rows])
-    return params, accuracy
+    table = _gpt3_table()
+    return table.params.copy(), table.curve(task, setting)
 
 
 def gpt3_transcribed(task: str, setting: str = "few-shot") -> np.ndarray:
     """Boolean mask over the eight sizes: True where the value is transcribed (Table H.1)."""
-    check_choice("task", task, GPT3_TASKS)
-    check_choice("setting", setting, GPT3_SETTINGS)
-    rows = sorted(_gpt3_table()[task, setting], key=lambda r: float(r["params"]))
-    return np.array([r["transcribed"] == "yes" for r in rows])
+    table = _gpt3_table()
+    return table.transcribed[table._at(task, setting)].copy()
 
 
 def wei2022_table1() -> list[dict]:
@@ -105,7 +128,7 @@ def wei2022_table1() -> list[dict]:
     Each dict has ``ability``, ``prompting`` ("few-shot" or "augmented"), ``train_flops`` and
     ``params`` (floats), ``model``, ``source``, ``tag`` and ``note``.
     """
-    rows = load_rows("wei2022_table1")
+    rows = read_table("wei2022_table1")
     for row in rows:
         row["train_flops"], row["params"] = float(row["train_flops"]), float(row["params"])
     return rows
@@ -114,7 +137,7 @@ def wei2022_table1() -> list[dict]:
 def inverse_scaling_tasks() -> list[dict]:
     """The eleven Inverse Scaling Prize winners (McKenzie et al. 2023) with round and cause."""
     return [{k: row[k] for k in ("task", "prize_round", "cause", "tag", "source", "note")}
-            for row in load_rows("inverse_scaling") if row["record"] == "prize_task"]
+            for row in read_table("inverse_scaling") if row["record"] == "prize_task"]
 
 
 def u_shaped_followup(version: str = "final") -> dict[str, int]:
@@ -125,9 +148,9 @@ def u_shaped_followup(version: str = "final") -> dict[str, int]:
     """
     record = {"final": "u_shaped_followup", "v1": "u_shaped_followup_v1"}[
         check_choice("version", version, ("final", "v1"))]
-    rows = [r for r in load_rows("inverse_scaling") if r["record"] == record]
-    counts = {r["outcome"]: int(r["count"]) for r in rows}
-    counts["of"] = int(rows[0]["of_tasks"])
+    rows = [r for r in read_table("inverse_scaling") if r["record"] == record]
+    counts = {r["outcome"]: r["count"] for r in rows}
+    counts["of"] = rows[0]["of_tasks"]
     return counts
 
 
@@ -141,15 +164,6 @@ def _scales(N) -> np.ndarray:
     return np.log10(N)
 
 
-def _sigmoid(z):
-    return 0.5 * (1.0 + np.tanh(0.5 * z))  # the logistic function, without overflow
-
-
-def _out(values):
-    """A float for 0-d results, else the array."""
-    return float(values) if np.ndim(values) == 0 else values
-
-
 def skill_probability(N, midpoint: float = 9.0, slope: float = 2.0):
     """Probability that one skill is right in a model of ``N`` parameters.
 
@@ -160,7 +174,7 @@ def skill_probability(N, midpoint: float = 9.0, slope: float = 2.0):
     """
     midpoint = check_float("midpoint", midpoint)
     slope = check_float("slope", slope, min=0, min_open=True)
-    return _out(_sigmoid(slope * (_scales(N) - midpoint)))
+    return scalar_or_array(logistic(slope * (_scales(N) - midpoint)))
 
 
 def multi_step_accuracy(N, k: int, midpoint: float = 9.0, slope: float = 2.0):
@@ -171,7 +185,7 @@ def multi_step_accuracy(N, k: int, midpoint: float = 9.0, slope: float = 2.0):
     decades: the rise is delayed and hugs zero for longer, which is what looks emergent.
     """
     k = check_int("k", k, min=1, max=10_000)
-    return _out(np.asarray(skill_probability(N, midpoint, slope)) ** k)
+    return scalar_or_array(np.asarray(skill_probability(N, midpoint, slope)) ** k)
 
 
 def multi_step_scale(level: float, k, midpoint: float = 9.0, slope: float = 2.0):
@@ -188,7 +202,7 @@ def multi_step_scale(level: float, k, midpoint: float = 9.0, slope: float = 2.0)
     slope = check_float("slope", slope, min=0, min_open=True)
     log_q = math.log(level) / k.astype(float)                 # log of the per-step success
     logit_q = log_q - np.log(-np.expm1(log_q))                 # log(q / (1 - q)), stable
-    return _out(10.0 ** (midpoint + logit_q / slope))
+    return scalar_or_array(10.0 ** (midpoint + logit_q / slope))
 
 
 def knowledge_accuracy(N, n_facts: int = 2000, low: float = 7.0, high: float = 11.0,
@@ -209,9 +223,9 @@ def knowledge_accuracy(N, n_facts: int = 2000, low: float = 7.0, high: float = 1
     logN = _scales(N)
     flat = logN.reshape(-1)
     rows = max(1, 4_000_000 // n_facts)  # bound the (sizes x facts) temporary to ~32 MB
-    known = np.concatenate([_sigmoid(slope * (flat[i:i + rows, None] - midpoints)).mean(axis=1)
+    known = np.concatenate([logistic(slope * (flat[i:i + rows, None] - midpoints)).mean(axis=1)
                             for i in range(0, flat.size, rows)] or [np.empty(0)])
-    return _out(known.reshape(logN.shape))
+    return scalar_or_array(known.reshape(logN.shape))
 
 
 def distractor_accuracy(N, strength: float = 0.8, chance: float = 0.5,
@@ -242,7 +256,7 @@ def distractor_accuracy(N, strength: float = 0.8, chance: float = 0.5,
         w *= 1.0 - attenuation
     s = np.asarray(skill_probability(N, skill_midpoint, slope))
     h = np.asarray(skill_probability(N, heuristic_midpoint, slope))
-    return _out(s + (1.0 - s) * (1.0 - w * h) * chance)
+    return scalar_or_array(s + (1.0 - s) * (1.0 - w * h) * chance)
 
 
 # ---------------------------------------------------------------- measuring shape
@@ -306,14 +320,6 @@ class CurveShape:
     rise_width: float
 
 
-def _first_crossing(t: np.ndarray, f: np.ndarray, level: float) -> float:
-    """Where f first reaches ``level``, interpolating linearly in t (f[0] >= level: t[0])."""
-    i = int(np.argmax(f >= level))
-    if i == 0:
-        return float(t[0])
-    return float(t[i - 1] + (level - f[i - 1]) * (t[i] - t[i - 1]) / (f[i] - f[i - 1]))
-
-
 def describe_scaling_curve(x, y, *, log_x: bool = True, dip: float = 0.25, sharp: float = 0.5,
                            late: float = 0.25, noise: float = 0.0) -> CurveShape:
     """Measure a scaling curve (score ``y`` at scales ``x``) and label its shape.
@@ -374,7 +380,7 @@ def describe_scaling_curve(x, y, *, log_x: bool = True, dip: float = 0.25, sharp
                      rise_start=nan, rise_width=nan)
     f = (y[low:] - y[low]) / spread  # the rise out of the lowest point
     band = min(max(0.1, noise / spread), 0.5)  # 10% of the range, or the noise if larger
-    t_lo, t_hi = _first_crossing(t[low:], f, band), _first_crossing(t[low:], f, 1.0 - band)
+    t_lo, t_hi = first_crossing(t[low:], f, band), first_crossing(t[low:], f, 1.0 - band)
     span = float(t[-1] - t[0])
     start, width = (t_lo - t[0]) / span, (t_hi - t_lo) / span
     emergent = width <= sharp and start >= late

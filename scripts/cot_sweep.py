@@ -17,19 +17,18 @@ import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # tiny matrices: threads only add overhead
 
-import csv  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 from emergence import cot  # noqa: E402
+from emergence.data import write_table  # noqa: E402
 
 TASKS = ("cups", "parity")
 SEEDS = (0, 1, 2)
 KS = (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 16)
 DIRECT_UPDATES = (100, 300, 1000, 3000, 10000)
 STEP_UPDATES = (5, 10, 15, 20, 30, 50, 100, 300, 1000, 3000, 10000)
-OUT = Path(cot.DATA) / "cot_sweep.csv"
+OUT = cot.DATA / "cot_sweep.csv"
 
 
 def rows_for(task: str, seed: int) -> list[dict]:
@@ -41,7 +40,7 @@ def rows_for(task: str, seed: int) -> list[dict]:
     rows = []
     for updates, accs in direct.checkpoints.items():
         rows += [dict(task=task, learner="direct", seed=seed, updates=updates, k=k,
-                      final=accs[k], chain="", step="", params=params[k]) for k in KS]
+                      final=accs[k], chain=None, step=None, params=params[k]) for k in KS]
     for updates, by_k in stepper.checkpoints.items():
         rows += [dict(task=task, learner="step", seed=seed, updates=updates, k=k,
                       final=r["final"], chain=r["chain"], step=r["step"],
@@ -56,12 +55,9 @@ def main() -> int:
             start = time.perf_counter()
             rows += rows_for(task, seed)
             print(f"{task} seed {seed}: {time.perf_counter() - start:.0f} s", file=sys.stderr)
-    with open(OUT, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=cot.SWEEP_COLUMNS)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: (f"{v:.4f}" if isinstance(v, float) else v)
-                             for k, v in row.items()})
+    source = "this course: scripts/cot_sweep.py (emergence.cot.train_direct and train_stepper)"
+    write_table(OUT, [{k: (f"{v:.4f}" if isinstance(v, float) else v) for k, v in row.items()}
+                      | {"source": source} for row in rows], cot.SWEEP_COLUMNS)
     print(f"wrote {len(rows)} rows to {OUT}", file=sys.stderr)
     return 0
 

@@ -17,39 +17,30 @@ number of BLAS threads (a different CPU or BLAS build could still differ in the 
 """
 from __future__ import annotations
 
-import csv
-import json
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from emergence import grokking as g  # noqa: E402
+from emergence.data import write_table  # noqa: E402
 
 
 def main() -> None:
-    rows, arrays, configs = [], {}, []
+    rows, histories = [], []
     start = time.time()
     for frac in g.SWEEP_FRACS:
         for wd in g.SWEEP_WEIGHT_DECAYS:
             history = g.run_cell(frac, wd)
             row = g.phase_row(history)
             rows.append(row)
-            i = len(configs)
-            configs.append(history.config)
-            arrays.update(history.to_arrays(f"{i}/"))
-            arrays[f"{i}/final_embedding"] = history.model.embedding().astype(np.float32)
+            histories.append(history)
             print(f"frac {frac:.1f}, weight decay {wd:4.1f}: {row['outcome']:<14} "
                   f"train 99% at {row['step_train99']}, test 95% at {row['step_test95']} "
                   f"({time.time() - start:.0f} s)", flush=True)
-    with open(g.PHASE_DIAGRAM, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=g.PHASE_COLUMNS)
-        writer.writeheader()
-        writer.writerows({k: ("" if v is None else v) for k, v in row.items()} for row in rows)
-    np.savez_compressed(g.SWEEP_RUNS, configs=json.dumps(configs), **arrays)
+    write_table(g.PHASE_DIAGRAM, rows, g.PHASE_COLUMNS)
+    g.save_sweep_runs(histories)
     print(f"wrote {g.PHASE_DIAGRAM.name} and {g.SWEEP_RUNS.name}")
 
 

@@ -15,13 +15,13 @@ from garbage import GARBAGE, garbage_id
 # ---------------------------------------------------------------- reference solutions
 
 def first_size_with_gain(table, task, threshold):
-    gain = table.curve(task, "few") - table.curve(task, "zero")
+    gain = table.curve(task, "few-shot") - table.curve(task, "zero-shot")
     hits = np.flatnonzero(gain >= threshold)
     return table.params[hits[0]] if hits.size else None
 
 
 def first_size_loop(table, task, threshold):
-    for p, z, f in zip(table.params, table.curve(task, "zero"), table.curve(task, "few")):
+    for p, z, f in zip(table.params, table.curve(task, "zero-shot"), table.curve(task, "few-shot")):
         if f - z >= threshold:
             return int(p)
     return None
@@ -94,7 +94,7 @@ def test_induction_reference_passes():
 
 # ---------------------------------------------------------------- 4.1 mistakes
 
-def _variant(setting="few", baseline="zero", test=lambda g, t: g >= t, out="params", pick=0):
+def _variant(setting="few-shot", baseline="zero-shot", test=lambda g, t: g >= t, out="params", pick=0):
     def f(table, task, threshold):
         gain = table.curve(task, setting) - table.curve(task, baseline)
         hits = np.flatnonzero(test(gain, threshold))
@@ -108,12 +108,12 @@ def _variant(setting="few", baseline="zero", test=lambda g, t: g >= t, out="para
 @pytest.mark.parametrize("answer, keyword", [
     (_variant(out="index"), "index"),
     (_variant(out="name"), "not its name"),
-    (_variant(setting="one"), "one example"),
-    (_variant(setting="zero", baseline="few"), "in that order"),
+    (_variant(setting="one-shot"), "one example"),
+    (_variant(setting="zero-shot", baseline="few-shot"), "in that order"),
     (_variant(pick=-1), "smallest"),
     (_variant(test=lambda g, t: g > t), ">="),
     (lambda table, task, thr: (lambda a: table.params[np.argmax(a >= thr)] if (a >= thr).any()
-                               else None)(table.curve(task, "few")), "accuracy itself"),
+                               else None)(table.curve(task, "few-shot")), "accuracy itself"),
     (lambda table, task, thr: (lambda g: table.params[np.argmax(g >= thr)] if (g >= thr).any()
                                else 0)(table.gain(task)), "None"),
 ])

@@ -219,23 +219,33 @@ def test_published_rows_and_attribution():
 
 def test_sweep_is_complete_and_says_what_the_chapter_says():
     s = cot.load_sweep()
-    assert set(s) == set(cot.SWEEP_COLUMNS)
     for task in ("cups", "parity"):
-        direct = (s["task"] == task) & (s["learner"] == "direct")
-        step = (s["task"] == task) & (s["learner"] == "step")
-        assert len(np.unique(s["k"][direct])) >= 10 and len(np.unique(s["seed"][direct])) == 3
-        late = step & (s["updates"] >= 100)
-        assert s["final"][late].min() >= 0.99  # the step model is right at every k
-        assert np.isnan(s["chain"][direct]).all()
+        direct = s.where(task=task, learner="direct")
+        step = s.where(task=task, learner="step")
+        assert len(np.unique(s.k[direct])) >= 10 and len(np.unique(s.seed[direct])) == 3
+        late = step & (s.updates >= 100)
+        assert s.final[late].min() >= 0.99  # the step model is right at every k
+        assert np.isnan(s.chain[direct]).all()
         chance = 1 / cot.TASKS[task].shape[0]
-        longest = direct & (s["k"] == s["k"][direct].max()) & (s["updates"] == 1000)
+        longest = direct & (s.k == s.k[direct].max()) & (s.updates == 1000)
         if task == "cups":
-            assert np.abs(s["final"][longest] - chance).max() < 0.05
+            assert np.abs(s.final[longest] - chance).max() < 0.05
+
+
+def test_sweep_by_k_averages_the_seeds():
+    s = cot.load_sweep()
+    ks, mean = s.by_k("final", task="parity", learner="direct", updates=300)
+    assert ks.tolist() == sorted(set(s.k[s.where(learner="direct")].astype(int).tolist()))
+    k4 = s.where(task="parity", learner="direct", updates=300, k=4)
+    assert k4.sum() == 3 and mean[ks.tolist().index(4)] == pytest.approx(s.final[k4].mean())
+    with pytest.raises(ValueError, match="column"):
+        s.where(colour="red")
+    with pytest.raises(ValueError, match="column"):
+        s.by_k("task")
 
 
 def test_sweep_rows_are_reproduced_by_a_fresh_run():
     s = cot.load_sweep()
-    row = ((s["task"] == "cups") & (s["learner"] == "direct") & (s["seed"] == 1)
-           & (s["updates"] == 100) & (s["k"] == 4))
+    row = s.where(task="cups", learner="direct", seed=1, updates=100, k=4)
     run = cot.train_direct("cups", [4], steps=100, seed=1, width=16, progress=False)
-    assert cot.evaluate_direct(run)[4] == pytest.approx(s["final"][row][0], abs=5e-5)
+    assert cot.evaluate_direct(run)[4] == pytest.approx(s.final[row][0], abs=5e-5)

@@ -109,7 +109,7 @@ def test_train_records_every_evaluation_and_bad_arguments():
     assert h.weight_norm[0] == pytest.approx(np.sqrt(sum((w.data.astype(float) ** 2).sum()
                                                          for w in g.GrokMLP(11, 8, 16, rng=0).parameters())), rel=1e-5)
     assert h.config["weight_decay"] == 1.0 and h.config["p"] == 11
-    restored = g.GrokHistory.from_arrays(h.to_arrays("x/"), "x/", h.config)
+    restored = g.GrokHistory.from_arrays(h.to_arrays(), h.config)
     assert np.array_equal(restored.test_acc, h.test_acc)
     with pytest.raises(TypeError, match="data"):
         g.train("table")

@@ -16,16 +16,16 @@ def test_gpt3_table_matches_the_paper():
     assert len(table.models) == 8 and np.all(np.diff(table.params) > 0)
     assert table.params[0] == 125e6 and table.params[-1] == 175e9
     # Table 3.9 (175B), read verbatim
-    assert table.curve("2D+", "zero")[-1] == 76.9 and table.curve("2D+", "few")[-1] == 100.0
-    assert table.curve("3D+", "few")[-1] == 80.4  # the table, not the text's 80.2
-    assert table.curve("1DC", "one")[-1] == 14.3
+    assert table.curve("2D+", "zero-shot")[-1] == 76.9 and table.curve("2D+", "few-shot")[-1] == 100.0
+    assert table.curve("3D+", "few-shot")[-1] == 80.4  # the table, not the text's 80.2
+    assert table.curve("1DC", "one-shot")[-1] == 14.3
     # Table H.1 (transcribed): 13B few-shot 2D+ and the 175B column is never transcribed
-    assert table.curve("2D+", "few")[-2] == 55.5
+    assert table.curve("2D+", "few-shot")[-2] == 55.5
     assert not table.transcribed[..., -1].any() and table.transcribed[..., :-1].all()
     # the garbled 4D- one-shot row: only 175B is known
-    one = table.curve("4D-", "one")
+    one = table.curve("4D-", "one-shot")
     assert np.isnan(one[:-1]).all() and one[-1] == 14.0
-    assert np.allclose(table.gain("2D+"), table.curve("2D+") - table.curve("2D+", "zero"))
+    assert np.allclose(table.gain("2D+"), table.curve("2D+") - table.curve("2D+", "zero-shot"))
     assert all("Brown et al. 2020" in s for s in table.sources)
 
 

@@ -37,7 +37,7 @@ def test_every_row_names_its_source(name):
 
 def test_secondary_sources_are_flagged_as_transcribed():
     for name in ("kaplan2020_constants", "chinchilla_fits", "chinchilla_table3"):
-        assert all(r["transcribed"] == "yes" for r in sc.read_table(name)), name
+        assert all(r["transcribed"] is True for r in sc.read_table(name)), name
 
 
 def test_csv_constants_are_the_published_ones():

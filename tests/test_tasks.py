@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from emergence import tasks
+from emergence.data import read_table
 
 SIZES = [125e6, 350e6, 760e6, 1.3e9, 2.7e9, 6.7e9, 13e9, 175e9]
 
@@ -21,12 +22,12 @@ TABLE_3_9 = {
 
 @pytest.mark.parametrize("name", ["gpt3_arithmetic", "wei2022_table1", "inverse_scaling"])
 def test_every_row_has_a_source_and_a_tag(name):
-    rows = tasks.load_rows(name)
+    rows = read_table(name)
     assert rows
     for row in rows:
         assert "arXiv" in row["source"], row
         flag = row.get("tag") or row.get("transcribed")
-        assert flag in {"V", "S", "yes", "no"}, row
+        assert flag in {"V", "S", True, False}, row
 
 
 def test_gpt3_175b_matches_table_3_9_and_is_not_transcribed():
@@ -45,15 +46,15 @@ def test_gpt3_transcribed_rows_spot_checks():
     assert tasks.gpt3_arithmetic("2D-", "one-shot")[1][:7].tolist() == [
         1.15, 0.95, 1.45, 1.95, 3.85, 11.5, 44.6]
     assert tasks.gpt3_arithmetic("5D-", "zero-shot")[1][:7].tolist() == [0.0] * 7
-    rows = tasks.load_rows("gpt3_arithmetic")
+    rows = read_table("gpt3_arithmetic")
     assert len(rows) == 10 * 3 * 8
-    assert all(r["train_tokens"] == "300000000000" for r in rows)
+    assert all(r["train_tokens"] == 300_000_000_000 for r in rows)
 
 
 def test_gpt3_garbled_row_keeps_only_the_certain_value():
     _, acc = tasks.gpt3_arithmetic("4D-", "one-shot")
     assert np.isnan(acc[:7]).all() and acc[-1] == 14.0
-    empty = [r for r in tasks.load_rows("gpt3_arithmetic") if r["accuracy_percent"] == ""]
+    empty = [r for r in read_table("gpt3_arithmetic") if r["accuracy_percent"] is None]
     assert len(empty) == 7 and all("garbled" in r["note"] for r in empty)
 
 
@@ -73,7 +74,7 @@ def test_wei_table1():
 def test_inverse_scaling_prize_and_followup():
     prize = tasks.inverse_scaling_tasks()
     assert len(prize) == 11
-    assert {r["task"] for r in prize if r["prize_round"] == "1"} == {
+    assert {r["task"] for r in prize if r["prize_round"] == 1} == {
         "NeQA", "Quote Repetition", "Hindsight Neglect", "Redefine Math"}
     causes = {}
     for row in prize:
@@ -320,7 +321,7 @@ def test_distractor_accuracy():
     (lambda: tasks.classify_scaling_curve([1, 2, 3], [1, 2, 3], log_x="yes"), "log_x"),
     (lambda: tasks.gpt3_arithmetic("6D+"), "task"),
     (lambda: tasks.gpt3_arithmetic("2D+", "ten-shot"), "setting"),
-    (lambda: tasks.load_rows("nonexistent"), "name"),
+    (lambda: read_table("nonexistent"), "name"),
     (lambda: tasks.u_shaped_followup("v2"), "version"),
 ])
 def test_bad_input_names_the_parameter(call, word):

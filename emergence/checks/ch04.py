@@ -77,7 +77,7 @@ def _fmt(value) -> str:
 THRESHOLDS = (1.0, 5.0, 10.0, 20.0, 50.0)
 
 
-def _first_size(table, task, threshold, setting="few", baseline="zero", pick=np.argmax):
+def _first_size(table, task, threshold, setting="few-shot", baseline="zero-shot", pick=np.argmax):
     gain = table.curve(task, setting) - table.curve(task, baseline)
     hit = gain >= threshold
     return float(table.params[pick(hit)]) if hit.any() else None
@@ -97,12 +97,12 @@ def _wrong_first_sizes(table):
         return float(t.params[np.argmax(gain)]) if (gain >= thr).any() else None
 
     def accuracy(t, task, thr):
-        hit = t.curve(task, "few") >= thr
+        hit = t.curve(task, "few-shot") >= thr
         return float(t.params[np.argmax(hit)]) if hit.any() else None
 
     def ratio(t, task, thr):
         with np.errstate(all="ignore"):
-            hit = t.curve(task, "few") / t.curve(task, "zero") >= thr
+            hit = t.curve(task, "few-shot") / t.curve(task, "zero-shot") >= thr
         return float(t.params[np.argmax(hit)]) if hit.any() else None
 
     def strict(t, task, thr):
@@ -113,9 +113,9 @@ def _wrong_first_sizes(table):
         ("you returned the position of the model in the table (an index); return its parameter "
          "count, table.params[i].", index),
         ("that is the gain of one example (one-shot minus zero-shot); the exercise asks about "
-         "few-shot, 50 examples.", lambda t, task, thr: _first_size(t, task, thr, "one")),
+         "few-shot, 50 examples.", lambda t, task, thr: _first_size(t, task, thr, "one-shot")),
         ("the gain is few-shot minus zero-shot, in that order.",
-         lambda t, task, thr: _first_size(t, task, thr, "zero", "few")),
+         lambda t, task, thr: _first_size(t, task, thr, "zero-shot", "few-shot")),
         ("you compared the few-shot accuracy itself with the threshold; compare the gain, "
          "few-shot minus zero-shot.", accuracy),
         ("you compared the ratio few-shot / zero-shot with the threshold; the gain is a "
@@ -165,7 +165,7 @@ def first_size_with_gain(answer):
                         "model reaches the threshold.")
         if hint is None and all(_first_size(*case) is None for case, _ in failed):
             hint = "when no model reaches the threshold, return None (not 0, -1 or NaN)."
-        raise Wrong(first, hint or "gain = table.curve(task, 'few') - table.curve(task, 'zero'); "
+        raise Wrong(first, hint or "gain = table.curve(task, 'few-shot') - table.curve(task, 'zero-shot'); "
                     "return table.params at the first size (smallest first) with gain >= "
                     "threshold, or None if there is none.")
     two, four = (_first_size(table, task, 10.0) / 1e9 for task in ("2D+", "4D+"))

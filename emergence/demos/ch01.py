@@ -4,20 +4,11 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.colors import ListedColormap
 
+from ..curves import first_crossing
 from ..figures import PALETTE
 
 SITES = ListedColormap(["#ffffff", "#b8c4d6", PALETTE[1]])  # empty, occupied, spanning cluster
 SPINS = ListedColormap(["#ffffff", "#1f3b63"])
-
-
-def crossing(xs, ys, level: float = 0.5) -> float:
-    """Where an increasing sampled curve first reaches ``level`` (linear interpolation)."""
-    xs, ys = np.asarray(xs, float), np.asarray(ys, float)
-    above = np.flatnonzero(ys >= level)
-    if len(above) == 0 or above[0] == 0:
-        return float("nan")
-    i = above[0]
-    return float(xs[i - 1] + (level - ys[i - 1]) * (xs[i] - xs[i - 1]) / (ys[i] - ys[i - 1]))
 
 
 def draw_percolation(fig, p, L, *, grids, clusters, curves, ps, p_c):
@@ -39,7 +30,7 @@ def draw_percolation(fig, p, L, *, grids, clusters, curves, ps, p_c):
     return (f"Percolation at L = {L}, p = {p:.2f}: this lattice "
             f"{'has' if cluster.any() else 'has no'} spanning cluster; at this p a {L}-by-{L} "
             f"lattice spans with probability {prob:.2f}. The curve for L = {L} rises from 0 to 1 "
-            f"around p = {crossing(ps, curves[L]):.3f}, steeper for larger lattices.")
+            f"around p = {first_crossing(ps, curves[L]):.3f}, steeper for larger lattices.")
 
 
 def draw_ising(fig, T, *, result, spins, exact_T, exact_m, T_c):

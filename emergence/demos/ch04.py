@@ -4,9 +4,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..figures import PALETTE
+from ..tasks import GPT3_SETTINGS
 
-SETTING_STYLE = {"zero": ("zero-shot", PALETTE[6], "s"), "one": ("one-shot", PALETTE[0], "^"),
-                 "few": ("few-shot (50 examples)", PALETTE[1], "o")}
+SETTING_STYLE = {"zero-shot": ("zero-shot", PALETTE[6], "s"),
+                 "one-shot": ("one-shot", PALETTE[0], "^"),
+                 "few-shot": ("few-shot (50 examples)", PALETTE[1], "o")}
 
 
 def _params_label(p: float) -> str:
@@ -20,7 +22,7 @@ def draw_gpt3_shots(fig, task, *, table):
     for setting, (label, colour, marker) in SETTING_STYLE.items():
         y = table.curve(task, setting)
         i = table.tasks.index(task)
-        copied = table.transcribed[i, ("zero", "one", "few").index(setting)]
+        copied = table.transcribed[i, GPT3_SETTINGS.index(setting)]
         left.plot(x, y, "-", color=colour, lw=1.5, label=label)
         left.plot(x[copied], y[copied], marker, mfc="white", color=colour, ms=5)
         left.plot(x[~copied], y[~copied], marker, color=colour, ms=6)
@@ -38,9 +40,9 @@ def draw_gpt3_shots(fig, task, *, table):
     best = int(np.nanargmax(gain))
     sizes = [_params_label(p) for p in table.params]
     return (f"GPT-3 on {task}: with 50 examples in the prompt the {sizes[0]} model "
-            f"goes from {table.curve(task, 'zero')[0]:g}% to {table.curve(task, 'few')[0]:g}% "
-            f"and the 175B model from {table.curve(task, 'zero')[-1]:g}% to "
-            f"{table.curve(task, 'few')[-1]:g}%; the largest gain, {gain[best]:.1f} points, is at "
+            f"goes from {table.curve(task, 'zero-shot')[0]:g}% to {table.curve(task, 'few-shot')[0]:g}% "
+            f"and the 175B model from {table.curve(task, 'zero-shot')[-1]:g}% to "
+            f"{table.curve(task, 'few-shot')[-1]:g}%; the largest gain, {gain[best]:.1f} points, is at "
             f"{sizes[best]}. Open markers are transcribed values (Table H.1).")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import cot
+from ..curves import longest_run
 from ..figures import PALETTE
 
 DIRECT, STEP, GUESS = PALETTE[1], PALETTE[0], "grey"
@@ -85,31 +86,22 @@ def draw_published(fig, view, *, rows):
     return alt
 
 
-def _mean_band(sweep, mask, ks, column):
-    values = np.array([[sweep[column][mask & (sweep["k"] == k) & (sweep["seed"] == s)][0]
-                        for k in ks] for s in np.unique(sweep["seed"][mask])])
-    return values.mean(0), values.min(0), values.max(0)
-
-
-def longest_solved(ks, accuracy, level: float = 0.9) -> int | None:
-    """The largest k up to which every accuracy is at least ``level`` (None if none is)."""
-    ok = np.asarray(accuracy) >= level
-    n = len(ok) if ok.all() else int(np.argmin(ok))
-    return int(np.asarray(ks)[n - 1]) if n else None
+def _mean_band(sweep, **match):
+    ks, values = sweep.per_seed("final", **match)
+    return ks, values.mean(0), values.min(0), values.max(0)
 
 
 def draw_trained(fig, task, updates, *, sweep, live=None):
     """Accuracy vs chain length for direct and step-by-step learners at a training budget."""
     ax = fig.subplots()
     name = TASK_NAMES[task]
-    base = sweep["task"] == name
-    direct = base & (sweep["learner"] == "direct") & (sweep["updates"] == updates)
-    step = base & (sweep["learner"] == "step") & (sweep["updates"] == updates)
-    ks = np.unique(sweep["k"][direct]).astype(int)
+    direct = dict(task=name, learner="direct", updates=updates)
+    step = dict(task=name, learner="step", updates=updates)
+    ks = sweep.per_seed("final", **direct)[0]
     chance = 1 / cot.TASKS[name].shape[0]
     for mask, label, colour, marker in ((step, "step by step (1 step model)", STEP, "o"),
                                         (direct, "direct (1 model per k)", DIRECT, "s")):
-        mean, lo, hi = _mean_band(sweep, mask, ks, "final")
+        _, mean, lo, hi = _mean_band(sweep, **mask)
         ax.fill_between(ks, lo, hi, color=colour, alpha=0.2, lw=0)
         ax.plot(ks, mean, marker=marker, ms=4, color=colour, label=label)
     if live is not None and live["task"] == name and live["updates"] == updates:
@@ -121,9 +113,9 @@ def draw_trained(fig, task, updates, *, sweep, live=None):
            ylim=(0, 1.05), xticks=ks,
            title=f"{task}: {updates:,} training updates (mean and range of 3 seeds)")
     ax.legend(fontsize=8, loc="lower left")
-    d_mean = _mean_band(sweep, direct, ks, "final")[0]
-    s_mean = _mean_band(sweep, step, ks, "final")[0]
-    solved = longest_solved(ks, d_mean)
+    d_mean = _mean_band(sweep, **direct)[1]
+    s_mean = _mean_band(sweep, **step)[1]
+    solved = longest_run(ks, d_mean)
     return (f"{task}, {updates} training updates: the direct models answer correctly up to "
             f"k = {solved} at 90% or better and reach {d_mean[-1]:.2f} at k = {ks[-1]} (chance "
             f"{chance:.2f}); the step-by-step model's lowest accuracy at any k up to {ks[-1]} "
