@@ -131,24 +131,24 @@ def _loglog_with(base_fit, base_undo):
 
 
 @pytest.mark.parametrize("answer, keyword", [
-    (lambda x, y: fit_loglog(x, y)[::-1], "exponent first"),
+    (lambda x, y: fit_loglog(x, y)[::-1], "exponent comes first"),
     (lambda x, y: (np.polyfit(np.log(x), np.log(y), 1)[0], np.polyfit(np.log(x), np.log(y), 1)[1]),
-     "exponentiate"),
-    (_loglog_with(np.log10, np.exp), "base-10 logarithms (np.log10) but undid"),
-    (_loglog_with(np.log, lambda i: 10 ** i), "natural logarithms (np.log) but undid"),
+     "still a logarithm"),
+    (_loglog_with(np.log10, np.exp), "base-10 logarithms but undid"),
+    (_loglog_with(np.log, lambda i: 10 ** i), "natural logarithms but undid"),
     (lambda x, y: (np.polyfit(np.log(x), np.log(y), 1)[1], np.exp(np.polyfit(np.log(x), np.log(y), 1)[0])),
      "highest power first"),
     (lambda x, y: (np.polyfit(np.log(y), np.log(x), 1)[0], np.exp(np.polyfit(np.log(y), np.log(x), 1)[1])),
      "horizontal axis"),
     (lambda x, y: (np.polyfit(x, np.log(y), 1)[0], np.exp(np.polyfit(x, np.log(y), 1)[1])),
      "semi-log"),
-    (lambda x, y: tuple(np.polyfit(x, y, 1)), "fit the logarithms"),
+    (lambda x, y: tuple(np.polyfit(x, y, 1)), "not in the raw numbers"),
     (lambda x, y: (-fit_loglog(x, y)[0], fit_loglog(x, y)[1]), "keep the sign"),
     (lambda x, y: ((np.log(y[-1]) - np.log(y[0])) / (np.log(x[-1]) - np.log(x[0])),
                    y[0] / x[0] ** ((np.log(y[-1]) - np.log(y[0])) / (np.log(x[-1]) - np.log(x[0])))),
      "first and last points"),
-    (lambda x, y: fit_loglog(x, y)[0], "returned a float64"),
-    (lambda x, y: (*fit_loglog(x, y), 0.0), "returned 3 values"),
+    (lambda x, y: fit_loglog(x, y)[0], "should be a pair"),
+    (lambda x, y: (*fit_loglog(x, y), 0.0), "should be a pair"),
     (lambda x, y: None, "return"),
 ])
 def test_fit_loglog_mistakes(answer, keyword):
@@ -163,13 +163,13 @@ aN, Nc = K["L(N)", "alpha_N"], K["L(N)", "N_c"]
 @pytest.mark.parametrize("loss, growth, keyword", [
     ((1e9 / Nc) ** aN, GROWTH, "upside down"),
     ((K["L(D)", "D_c"] / 1e9) ** K["L(D)", "alpha_D"], GROWTH, "data constants"),
-    ((Nc / 1e9) ** K["L(D)", "alpha_D"], GROWTH, "alpha_D"),
+    ((Nc / 1e9) ** K["L(D)", "alpha_D"], GROWTH, "exponent of L(D)"),
     ((6.4e13 / 1e9) ** aN, GROWTH, "joint law"),
-    (Nc / 1e9 * aN, GROWTH, "raised to the power"),
+    (Nc / 1e9 * aN, GROWTH, "a power, not a factor"),
     (LOSS_1E9, 0.9 ** (1 / aN), "smaller"),
-    (LOSS_1E9, 1.1 ** (1 / aN), "f^alpha_N = 1.1"),
+    (LOSS_1E9, 1.1 ** (1 / aN), "1/1.1"),
     (LOSS_1E9, 0.1 / aN, "not linear"),
-    (LOSS_1E9, 0.9 ** -aN, "invert the power"),
+    (LOSS_1E9, 0.9 ** -aN, "undoing the power"),
     (LOSS_1E9, 10 ** (-np.log(0.9) / aN), "mix"),
     (LOSS_1E9, np.exp(-np.log10(0.9) / aN), "mix"),
 ])
@@ -201,14 +201,14 @@ def _opt(six=6.0, swap_ab=False, wrong_exp=False, inverted_G=False, no_G=False, 
     (_opt(order=True), "wrong places"),
     (_opt(swap_ab=True), "symmetric"),
     (lambda C, A, B, alpha, beta: chinchilla_optimal(C, A, B, beta, alpha), "α and β are swapped"),
-    (_opt(six=1.0), "forgot the 6"),
-    (_opt(six=2.0), "not 2ND"),
+    (_opt(six=1.0), "6 in the budget is missing"),
+    (_opt(six=2.0), "not 2"),
     (_opt(d_without_6=True), "whole budget"),
-    (_opt(wrong_exp=True), "exponent is swapped"),
+    (_opt(wrong_exp=True), "wrong rate"),
     (_opt(inverted_G=True), "upside down"),
-    (_opt(no_G=True), "dropped the prefactor"),
-    (_opt(no_ab_in_G=True), "α and β inside"),
-    (lambda C, A, B, alpha, beta: C / 6, "returned a float"),
+    (_opt(no_G=True), "lost its constant prefactor"),
+    (_opt(no_ab_in_G=True), "that the derivative brings"),
+    (lambda C, A, B, alpha, beta: C / 6, "should be a pair"),
     (lambda C, A, B, alpha, beta: 1 / 0, "ZeroDivisionError"),
 ])
 def test_chinchilla_optimal_mistakes(answer, keyword):
@@ -225,10 +225,10 @@ def _ratio(fit, C=BUDGET):
 @pytest.mark.parametrize("answers, keyword", [
     ((1 / _ratio("hoffmann2022"), _ratio("besiroglu2024"), 20), "parameters per token"),
     ((_ratio("besiroglu2024"), _ratio("hoffmann2022"), 20), "other fit"),
-    ((_ratio("hoffmann2022", BUDGET / 6), _ratio("besiroglu2024"), 20), "C = 6ND"),
+    ((_ratio("hoffmann2022", BUDGET / 6), _ratio("besiroglu2024"), 20), "6 FLOPs"),
     ((_ratio("hoffmann2022_unrounded"), _ratio("besiroglu2024"), 20), "unrounded"),
     ((_ratio("hoffmann2022"), 1 / _ratio("besiroglu2024"), 20), "parameters per token"),
-    ((_ratio("hoffmann2022"), _ratio("besiroglu2024"), 0.05), "divide tokens by parameters"),
+    ((_ratio("hoffmann2022"), _ratio("besiroglu2024"), 0.05), "tokens per parameter"),
 ])
 def test_tokens_per_parameter_mistakes(answers, keyword):
     verdict = check.tokens_per_parameter(*answers)
@@ -246,7 +246,7 @@ def test_learned_subtasks_mistakes(sweep):
         ((ranks, (sweep.accuracy[:, :, -1] >= 0.9).sum(axis=2).mean(axis=0)), "averages"),
         ((ranks, counts[::-1]), "reverse"),
         ((ranks, 64 - counts), "unlearned"),
-        ((ranks, counts[:3]), "one per width"),
+        ((ranks, counts[:3]), "widths"),
     ]
     ever = np.flatnonzero(run.accuracy.max(axis=0) >= 0.9) + 1
     if not np.array_equal(ever, ranks):
@@ -261,14 +261,14 @@ def test_sparse_parity_exponent_mistakes(sweep):
     mean_loss, exponent = exponent_answers(sweep)
     final = sweep.loss[:, :, -1]
     cases = [
-        ((final.mean(axis=2).mean(axis=0), exponent), "weight them"),
+        ((final.mean(axis=2).mean(axis=0), exponent), "weights each subtask"),
         ((sweep.mean_loss[0, :, -1], exponent), "seed 0 only"),
         ((sweep.mean_loss[:, :, 0].mean(axis=0), exponent), "first evaluation"),
         ((mean_loss[:3], exponent), "one per width"),
         ((mean_loss, -exponent), "sign"),
         ((mean_loss, fit_loglog(sweep.n_params, mean_loss)), "two numbers"),
         ((mean_loss, fit_loglog(sweep.n_params, mean_loss)[1]), "prefactor"),
-        ((mean_loss, np.polyfit(sweep.n_params.astype(float), np.log(mean_loss), 1)[0]), "both axes"),
+        ((mean_loss, np.polyfit(sweep.n_params.astype(float), np.log(mean_loss), 1)[0]), "log-log axes"),
     ]
     for args, keyword in cases:
         verdict = check.sparse_parity_exponent(*args)

@@ -361,6 +361,13 @@ def judge(result, cases, reference, mistakes=(), fallback: str = "", *, what: st
         raise Wrong(f"{what} gives {shown} on {label}: not right{more}.", hint or fallback)
 
 
+def judge_value(value, want, mistakes, fallback, *, what: str, label: str = "this answer",
+                tol: float = 1e-6, agree=None) -> None:
+    """``judge`` for one already-validated value; ``mistakes`` are (hint, the value it gives)."""
+    judge(lambda: value, [((), label)], lambda: want, [(h, lambda v=v: v) for h, v in mistakes],
+          fallback, what=what, read=lambda out, _: out, agree=agree, tol=tol)
+
+
 def outputs(function, what: str):
     """``result`` for ``judge``: the student's function called on a case's arguments."""
     return lambda *args: quiet_call(function, *args, what=what)

@@ -14,35 +14,20 @@ import numpy as np
 
 from emergence import scaling as sc
 from emergence import sparse_parity as sp
-from emergence.checks import (Wrong, checker, close, expect_array, expect_function, expect_number,
-                              explain, fmt, quiet_call)
+from emergence.checks import (Wrong, checker, expect_array, expect_function, expect_number,
+                              expect_pair, judge, judge_value, outputs, page)
 
 __all__ = ["fit_loglog", "kaplan", "chinchilla_optimal", "tokens_per_parameter",
            "learned_subtasks", "sparse_parity_exponent", "CHINCHILLA_BUDGET", "SP_WIDTH",
            "SP_SEED"]
 
-TOL = 1e-6
 CHINCHILLA_BUDGET = sc.training_flops(70e9, 1.4e12)
 """6 · 70e9 parameters · 1.4e12 tokens: Chinchilla's training compute by C = 6ND."""
 SP_WIDTH, SP_SEED = 128, 0
 """The run whose learned subtasks exercise 2.5 asks for."""
 
 
-def _pair(answer, what: str, names: tuple[str, str]) -> tuple[float, float]:
-    """Two numbers from a tuple/list/array answer, or Wrong."""
-    if answer is None or answer is Ellipsis:
-        raise Wrong(f"{what} returned nothing.", "did you forget the `return` statement?")
-    if isinstance(answer, (str, bytes, dict)) or not hasattr(answer, "__len__"):
-        raise Wrong(f"{what} returned a {type(answer).__name__}; expected two numbers "
-                    f"({names[0]}, {names[1]}).", f"end with `return {names[0]}, {names[1]}`")
-    if len(answer) != 2:
-        raise Wrong(f"{what} returned {len(answer)} values; expected two ({names[0]}, {names[1]}).",
-                    f"end with `return {names[0]}, {names[1]}`")
-    return tuple(expect_number(v, f"{what}'s {n}") for v, n in zip(answer, names))
-
-
-def _same_pair(got, want, rel=TOL) -> bool:
-    return all(close(g, w, rel=rel, abs=1e-12) for g, w in zip(got, want))
+PAGE = "ch02_scaling_laws"
 
 
 # ---------------------------------------------------------------- 2.1 log-log least squares
@@ -82,106 +67,78 @@ def _fit_mistakes():
         return b, float(y[0] / x[0] ** b)
 
     return [
-        ("you returned (prefactor, exponent): return the exponent first, as `return exponent, "
-         "prefactor`.", lambda x, y: _ref_fit(x, y)[::-1]),
-        ("the intercept of the line is log(prefactor): exponentiate it (np.exp for natural "
-         "logs) to get the prefactor.", lambda x, y: (_ref_fit(x, y)[0], _polyfit(ln(x), ln(y))[1])),
-        ("the intercept of the line is log(prefactor): exponentiate it (10 ** intercept for "
-         "base-10 logs) to get the prefactor.",
-         lambda x, y: (_ref_fit(x, y)[0], _polyfit(lg(x), lg(y))[1])),
-        ("you fitted with base-10 logarithms (np.log10) but undid the logarithm with np.exp: "
-         "the prefactor is 10 ** intercept for base-10 logs, np.exp(intercept) for natural logs.",
+        ("you returned (prefactor, exponent): the exponent comes first.",
+         lambda x, y: _ref_fit(x, y)[::-1]),
+        ("your prefactor is still a logarithm: the intercept of the line is the log of the "
+         "prefactor.", lambda x, y: (_ref_fit(x, y)[0], _polyfit(ln(x), ln(y))[1])),
+        ("your prefactor is still a (base-10) logarithm: the intercept of the line is the log of "
+         "the prefactor.", lambda x, y: (_ref_fit(x, y)[0], _polyfit(lg(x), lg(y))[1])),
+        ("you fitted with base-10 logarithms but undid the logarithm in base e.",
          lambda x, y: (_ref_fit(x, y)[0], float(np.exp(_polyfit(lg(x), lg(y))[1])))),
-        ("you fitted with natural logarithms (np.log) but undid the logarithm with 10 **: "
-         "the prefactor is np.exp(intercept) for natural logs.",
+        ("you fitted with natural logarithms but undid the logarithm in base 10.",
          lambda x, y: (_ref_fit(x, y)[0], float(10 ** _polyfit(ln(x), ln(y))[1]))),
-        ("np.polyfit(x, y, 1) returns [slope, intercept], highest power first: you swapped "
-         "them.", lambda x, y: (_polyfit(ln(x), ln(y))[1], float(np.exp(_polyfit(ln(x), ln(y))[0])))),
-        ("put log x on the horizontal axis and log y on the vertical one: np.polyfit(np.log(x), "
-         "np.log(y), 1).", lambda x, y: (_polyfit(ln(y), ln(x))[0],
-                                          float(np.exp(_polyfit(ln(y), ln(x))[1])))),
-        ("take the logarithm of x too: a power law is a straight line on log-log axes, not on "
-         "semi-log axes.", lambda x, y: (_polyfit(x, ln(y))[0], float(np.exp(_polyfit(x, ln(y))[1])))),
-        ("fit the logarithms, not the raw numbers: a power law is a straight line in "
-         "(log x, log y).", lambda x, y: _polyfit(x, y)),
-        ("keep the sign: y = prefactor * x**exponent, so a falling curve has a negative exponent.",
+        ("a degree-1 fit returns its coefficients highest power first; you swapped slope and "
+         "intercept.", lambda x, y: (_polyfit(ln(x), ln(y))[1], float(np.exp(_polyfit(ln(x), ln(y))[0])))),
+        ("the axes are swapped: x is the horizontal axis.", lambda x, y: (_polyfit(ln(y), ln(x))[0],
+                                                                         float(np.exp(_polyfit(ln(y), ln(x))[1])))),
+        ("a power law is a straight line on log-log axes, not on semi-log axes: x needs a "
+         "logarithm too.", lambda x, y: (_polyfit(x, ln(y))[0], float(np.exp(_polyfit(x, ln(y))[1])))),
+        ("a power law is a straight line in the logarithms, not in the raw numbers.",
+         lambda x, y: _polyfit(x, y)),
+        ("keep the sign: a falling curve has a negative exponent.",
          lambda x, y: (-_ref_fit(x, y)[0], _ref_fit(x, y)[1])),
         ("you used only the first and last points: fit a least-squares line through all of them.",
          endpoints),
     ]
 
 
-@checker("2.1")
+@checker("2.1", reread=page(PAGE, "Power laws and how to fit them"))
 def fit_loglog(answer):
     """Check ``fit_loglog(x, y) -> (exponent, prefactor)``: least squares on log-log axes."""
-    f = expect_function(answer, "fit_loglog")
-    failed, first = [], None
-    for x, y, label in _fit_cases():
-        out = quiet_call(f, x, y, what="fit_loglog(x, y)")
-        got = _pair(out, f"fit_loglog on {label}", ("exponent", "prefactor"))
-        want = _ref_fit(x, y)
-        if not _same_pair(got, want):
-            failed.append(((x, y), got))
-            first = first or (f"fit_loglog gave exponent {fmt(got[0])}, prefactor {fmt(got[1])} "
-                              f"on {label}; expected {fmt(want[0])} and {fmt(want[1])}.")
-    if failed:
-        mistakes = [(h, lambda case, m=m: m(*case)) for h, m in _fit_mistakes()]
-        raise Wrong(first, explain(failed, mistakes) or
-                    "fit a straight line to (np.log(x), np.log(y)) with np.polyfit(..., 1); the "
-                    "slope is the exponent and np.exp(intercept) the prefactor.")
+    f = expect_function(answer, "fit_loglog", own=(sc.fit_power_law,))
+    judge(outputs(f, "fit_loglog(x, y)"), [((x, y), label) for x, y, label in _fit_cases()],
+          _ref_fit, _fit_mistakes(),
+          "take logarithms so that the power law becomes a straight line, fit the line, then "
+          "translate its two coefficients back.", what="fit_loglog",
+          read=lambda out, label: np.array(expect_pair(out, f"fit_loglog on {label}",
+                                                       ("exponent", "prefactor"))),
+          agree=lambda got, want: bool(np.allclose(got, want, rtol=1e-6, atol=1e-12)))
     return ("fit_loglog recovers exponent and prefactor on 4 data sets, falling and rising, "
             "evenly and unevenly spaced.")
 
 
 # ---------------------------------------------------------------- 2.2 Kaplan's L(N)
 
-@checker("2.2")
+@checker("2.2", reread=page(PAGE, "Kaplan et al. 2020"))
 def kaplan(loss_1e9, growth_for_10pct):
     """Check L(N) at 1e9 parameters and the factor in N that lowers the loss by 10 %."""
     k = sc.kaplan_constants()
     aN, Nc = k["L(N)", "alpha_N"], k["L(N)", "N_c"]
     want = sc.kaplan_loss_N(1e9)
-    got = expect_number(loss_1e9, "loss_1e9")
-    if not close(got, want, rel=1e-3):
-        candidates = [
-            ("the ratio is upside down: L(N) = (N_c / N)^alpha_N, with N_c = 8.8e13 on top.",
-             (1e9 / Nc) ** aN),
-            ("that is (N_c/N)^-alpha_N: the exponent in L(N) = (N_c/N)^alpha_N is +0.076.",
-             (Nc / 1e9) ** -aN),
-            ("you used the data constants (D_c = 5.4e13, alpha_D = 0.095); L(N) uses "
-             "N_c = 8.8e13 and alpha_N = 0.076.", (k["L(D)", "D_c"] / 1e9) ** k["L(D)", "alpha_D"]),
-            ("you used alpha_D = 0.095; L(N) uses alpha_N = 0.076.", (Nc / 1e9) ** k["L(D)", "alpha_D"]),
-            ("those are the constants of the joint law L(N, D) (Table 2, N_c = 6.4e13); the "
-             "single-variable L(N) of §1.2 uses N_c = 8.8e13.", (6.4e13 / 1e9) ** aN),
-            ("the loss is (N_c/N) raised to the power alpha_N, not multiplied by it.",
-             Nc / 1e9 * aN),
-        ]
-        hint = next((h for h, v in candidates if close(got, v, rel=1e-3)), None)
-        raise Wrong(f"loss_1e9 = {got:.4g}, but Kaplan's L(N) at N = 1e9 is {want:.4g}.",
-                    hint or "compute (8.8e13 / 1e9) ** 0.076.")
+    judge_value(expect_number(loss_1e9, "loss_1e9"), want, [
+        ("the ratio is upside down: the loss falls as N grows.", (1e9 / Nc) ** aN),
+        ("the sign of your exponent makes the loss grow with N.", (Nc / 1e9) ** -aN),
+        ("you used the data constants of L(D); L(N) has its own.",
+         (k["L(D)", "D_c"] / 1e9) ** k["L(D)", "alpha_D"]),
+        ("you used the exponent of L(D); L(N) has its own.", (Nc / 1e9) ** k["L(D)", "alpha_D"]),
+        ("those are the constants of the joint law L(N, D) (Table 2); the single-variable L(N) "
+         "of §1.2 has its own.", (6.4e13 / 1e9) ** aN),
+        ("the exponent is a power, not a factor.", Nc / 1e9 * aN),
+    ], "evaluate Kaplan's L(N) with the constants the notebook printed.", what="loss_1e9",
+        label="N = 1e9", tol=1e-3)
     want_g = 0.9 ** (-1 / aN)
     g = expect_number(growth_for_10pct, "growth_for_10pct")
-    if not close(g, want_g, rel=1e-3):
-        candidates = [
-            ("that factor makes the model smaller: a lower loss needs a larger N, so the factor "
-             "is above 1. Solve (1/f)^alpha_N = 0.9 for f.", 0.9 ** (1 / aN)),
-            ("you solved f^alpha_N = 1.1; the loss must fall to 0.9 of its value, so "
-             "f^-alpha_N = 0.9 and f = 0.9^(-1/alpha_N).", 1.1 ** (1 / aN)),
-            ("a power law is not linear: 10 % / 0.076 would be right only for tiny changes. "
-             "Solve f^-alpha_N = 0.9 exactly.", 0.1 / aN),
-            ("a power law is not linear: 10 % / 0.076 would be right only for tiny changes. "
-             "Solve f^-alpha_N = 0.9 exactly.", 1 + 0.1 / aN),
-            ("you raised 0.9 to alpha_N; invert the power: f = 0.9^(-1/alpha_N).", 0.9 ** -aN),
-            ("mixing log bases? f = 10^(-log10(0.9)/alpha_N) = e^(-ln(0.9)/alpha_N); do not "
-             "mix np.log with 10 ** (or np.log10 with np.exp).",
-             float(10 ** (-np.log(0.9) / aN))),
-            ("mixing log bases? f = 10^(-log10(0.9)/alpha_N) = e^(-ln(0.9)/alpha_N); do not "
-             "mix np.log with 10 ** (or np.log10 with np.exp).",
-             float(np.exp(-np.log10(0.9) / aN))),
-        ]
-        hint = next((h for h, v in candidates if close(g, v, rel=1e-3)), None)
-        raise Wrong(f"growth_for_10pct = {g:.4g}; expected {want_g:.4g}.",
-                    hint or "L(fN)/L(N) = f^-alpha_N for any N: solve f^-0.076 = 0.9 for f.")
+    linear = "a power law is not linear: dividing 10 % by the exponent is right only for tiny changes."
+    bases = "mixing log bases? Use the same base for the logarithm and its inverse."
+    judge_value(g, want_g, [
+        ("that factor makes the model smaller: a lower loss needs a larger N, so the factor "
+         "is above 1.", 0.9 ** (1 / aN)),
+        ("that lowers the loss to 1/1.1 of its value, not to 0.9 of it.", 1.1 ** (1 / aN)),
+        (linear, 0.1 / aN), (linear, 1 + 0.1 / aN),
+        ("you raised 0.9 to the exponent; the factor comes from undoing the power.", 0.9 ** -aN),
+        (bases, float(10 ** (-np.log(0.9) / aN))), (bases, float(np.exp(-np.log10(0.9) / aN))),
+    ], "write L(f·N) / L(N) with the power law: N drops out, and what is left is an equation "
+       "for f.", what="growth_for_10pct", label="a 10 % lower loss", tol=1e-3)
     return (f"L(1e9) = {want:.3f} nats/token, and each {want_g:.1f}-fold increase in "
             f"parameters cuts the loss by 10 %: at that rate a 1000-fold larger model lowers "
             f"the loss by only {1 - 1000 ** -aN:.0%}.")
@@ -203,60 +160,51 @@ def _optimal(C, A, B, alpha, beta, six=6.0):
 
 
 def _optimal_mistakes():
+    def split(C, N):
+        return N, C / 6 / N
+
     return [
-        ("your N and D are the right numbers in the wrong places: return the parameters "
-         "first, `return N_opt, D_opt`. (Swapping (A, α) with (B, β) has the same effect: the "
-         "problem is symmetric in N and D.)",
+        ("your N and D are the right numbers in the wrong places: parameters first. (Swapping "
+         "(A, α) with (B, β) has the same effect: the problem is symmetric in N and D.)",
          lambda C, A, B, a, b: _optimal(C, A, B, a, b)[::-1]),
-        ("you forgot the 6 in C = 6ND: the budget buys N·D = C/6, not C.",
+        ("the 6 in the budget is missing: each parameter costs 6 FLOPs per token.",
          lambda C, A, B, a, b: _optimal(C, A, B, a, b, six=1.0)),
-        ("the budget is C = 6ND (6 FLOPs per parameter per token: 2 forward, 4 backward), not 2ND.",
+        ("the budget counts 6 FLOPs per parameter per token (forward and backward), not 2.",
          lambda C, A, B, a, b: _optimal(C, A, B, a, b, six=2.0)),
-        ("N_opt is right, but D_opt must use the whole budget: D_opt = C / (6 N_opt).",
+        ("N_opt is right, but D_opt does not use the whole budget.",
          lambda C, A, B, a, b: (_optimal(C, A, B, a, b)[0], C / _optimal(C, A, B, a, b)[0])),
         ("α and β are swapped: α is the exponent of N (it goes with A), β that of D (with B).",
          lambda C, A, B, a, b: _optimal(C, A, B, b, a)),
-        ("the exponent is swapped: N_opt ∝ (C/6)^(β/(α+β)), not α/(α+β).",
-         lambda C, A, B, a, b: (lambda N: (N, C / 6 / N))(
-             (a * A / (b * B)) ** (1 / (a + b)) * (C / 6) ** (a / (a + b)))),
-        ("G is upside down: G = (αA/(βB))^(1/(α+β)).",
-         lambda C, A, B, a, b: (lambda N: (N, C / 6 / N))(
-             (b * B / (a * A)) ** (1 / (a + b)) * (C / 6) ** (b / (a + b)))),
-        ("you dropped the prefactor G = (αA/(βB))^(1/(α+β)) from N_opt.",
-         lambda C, A, B, a, b: (lambda N: (N, C / 6 / N))((C / 6) ** (b / (a + b)))),
-        ("G needs α and β inside: G = (α·A/(β·B))^(1/(α+β)), not (A/B)^(1/(α+β)).",
-         lambda C, A, B, a, b: (lambda N: (N, C / 6 / N))(
-             (A / B) ** (1 / (a + b)) * (C / 6) ** (b / (a + b)))),
+        ("N_opt grows with C at the wrong rate: recheck which exponent ends up in the power of C.",
+         lambda C, A, B, a, b: split(C, (a * A / (b * B)) ** (1 / (a + b)) * (C / 6) ** (a / (a + b)))),
+        ("the constant in front of N_opt is upside down.",
+         lambda C, A, B, a, b: split(C, (b * B / (a * A)) ** (1 / (a + b)) * (C / 6) ** (b / (a + b)))),
+        ("N_opt has the right power of C but lost its constant prefactor.",
+         lambda C, A, B, a, b: split(C, (C / 6) ** (b / (a + b)))),
+        ("the constant in front of N_opt lost the exponents α and β that the derivative brings "
+         "down.", lambda C, A, B, a, b: split(C, (A / B) ** (1 / (a + b)) * (C / 6) ** (b / (a + b)))),
     ]
 
 
-@checker("2.3")
+@checker("2.3", reread=page(PAGE, "Compute, and the best way to spend it"))
 def chinchilla_optimal(answer):
     """Check ``chinchilla_optimal(C, A, B, alpha, beta) -> (N_opt, D_opt)``."""
-    f = expect_function(answer, "chinchilla_optimal")
-    failed, first = [], None
-    for C, (A, B, a, b, label) in _fit_cases_chinchilla():
-        out = quiet_call(f, C, A, B, a, b, what="chinchilla_optimal(C, A, B, alpha, beta)")
-        got = _pair(out, "chinchilla_optimal", ("N_opt", "D_opt"))
-        want = _optimal(C, A, B, a, b)
-        if not _same_pair(got, want, rel=1e-4):
-            failed.append(((C, A, B, a, b), got))
-            first = first or (f"for C = {C:.3g} FLOPs with the {label} constants you gave "
-                              f"N = {got[0]:.3g}, D = {got[1]:.3g}; expected N = {want[0]:.3g}, "
-                              f"D = {want[1]:.3g}.")
-    if failed:
-        mistakes = [(h, lambda case, m=m: m(*case)) for h, m in _optimal_mistakes()]
-        raise Wrong(first, explain(failed, mistakes, tol=1e-4) or
-                    "substitute D = C/(6N) into A/N^α + B/D^β, set the derivative in N to zero, "
-                    "and solve: N_opt = G (C/6)^(β/(α+β)), G = (αA/(βB))^(1/(α+β)); "
-                    "D_opt = C/(6 N_opt).")
+    f = expect_function(answer, "chinchilla_optimal", own=(sc.compute_optimal,))
+    cases = [((C, A, B, a, b), f"C = {C:.3g} FLOPs with the {label} constants")
+             for C, (A, B, a, b, label) in _fit_cases_chinchilla()]
+    judge(outputs(f, "chinchilla_optimal(C, A, B, alpha, beta)"), cases, _optimal,
+          _optimal_mistakes(),
+          "use the budget to write D in terms of N, put that into the loss, and find the N "
+          "where the loss stops falling.", what="chinchilla_optimal",
+          read=lambda out, label: np.array(expect_pair(out, "chinchilla_optimal",
+                                                       ("N_opt", "D_opt"))), tol=1e-4)
     return ("chinchilla_optimal matches the closed form for 3 budgets and 3 sets of constants "
             "(both published fits and one made up).")
 
 
 # ---------------------------------------------------------------- 2.4 tokens per parameter
 
-@checker("2.4")
+@checker("2.4", reread=page(PAGE, "Chinchilla against Gopher"))
 def tokens_per_parameter(ratio_hoffmann, ratio_besiroglu, ratio_chinchilla):
     """Check D_opt/N_opt at Chinchilla's budget under both fits, and Chinchilla's own D/N."""
     def ratio(fit, C=CHINCHILLA_BUDGET):
@@ -267,27 +215,22 @@ def tokens_per_parameter(ratio_hoffmann, ratio_besiroglu, ratio_chinchilla):
                "ratio_besiroglu": ("besiroglu2024", ratio_besiroglu)}
     for name, (fit, value) in answers.items():
         got, want = expect_number(value, name), ratio(fit)
-        if close(got, want, rel=1e-3):
-            continue
         other = "besiroglu2024" if fit == "hoffmann2022" else "hoffmann2022"
-        candidates = [
-            ("that is N/D, parameters per token; the question asks for tokens per parameter, "
-             "D_opt / N_opt.", 1 / want),
+        judge_value(got, want, [
+            ("that is parameters per token; the question asks for tokens per parameter.",
+             1 / want),
             (f"that is the ratio for the other fit ({other}).", ratio(other)),
-            ("you passed C = N·D = 70e9 · 1.4e12 as the budget; the budget is C = 6ND.",
+            ("your budget is N·D; the training compute counts 6 FLOPs per parameter per token.",
              ratio(fit, CHINCHILLA_BUDGET / 6)),
-            ("you used the unrounded Hoffmann constants; use Eq. 10 as printed "
-             "(fit='hoffmann2022').", ratio("hoffmann2022_unrounded")),
-        ]
-        hint = next((h for h, v in candidates if close(got, v, rel=1e-3)), None)
-        raise Wrong(f"{name} = {got:.4g}; expected {want:.4g}.",
-                    hint or f"N, D = compute_optimal(C, '{fit}') with C = 6 · 70e9 · 1.4e12, "
-                    "then D / N (your chinchilla_optimal from 2.3 gives the same).")
-    got = expect_number(ratio_chinchilla, "ratio_chinchilla")
-    if not close(got, 1.4e12 / 70e9, rel=1e-3):
-        hint = ("that is parameters per token; divide tokens by parameters: 1.4e12 / 70e9."
-                if close(got, 70e9 / 1.4e12, rel=1e-3) else "Chinchilla: 70e9 parameters, 1.4e12 tokens.")
-        raise Wrong(f"ratio_chinchilla = {got:.4g}; expected {1.4e12 / 70e9:.4g}.", hint)
+            ("you used the unrounded Hoffmann constants; use Eq. 10 as printed.",
+             ratio("hoffmann2022_unrounded")),
+        ], "compute the optimal split at Chinchilla's budget with the fit the name says (your "
+           "chinchilla_optimal from 2.3 does it; if it does not pass yet, fix it first), then "
+           "divide.", what=name, label=f"the {fit} fit", tol=1e-3)
+    judge_value(expect_number(ratio_chinchilla, "ratio_chinchilla"), 1.4e12 / 70e9,
+                [("that is parameters per token; the question asks for tokens per parameter.",
+                  70e9 / 1.4e12)], "Chinchilla was trained with 70e9 parameters on 1.4e12 tokens.",
+                what="ratio_chinchilla", label="Chinchilla", tol=1e-3)
     return (f"at Chinchilla's budget Eq. 10 as printed wants {ratio('hoffmann2022'):.0f} tokens "
             f"per parameter and the refit {ratio('besiroglu2024'):.0f}; Chinchilla itself was "
             "trained with 20. Only the refit agrees with the model that was actually trained.")
@@ -311,58 +254,49 @@ def _int_array(answer, what):
     arr = expect_array(answer, (None,), what)
     if arr.dtype == bool or (arr.size and set(np.unique(arr)) <= {0.0, 1.0} and arr.size > 10):
         raise Wrong(f"{what} looks like a True/False mask over all subtasks.",
-                    "turn the mask into ranks: np.flatnonzero(mask) + 1.")
+                    "the question asks for the ranks of the learned subtasks, not a mask.")
     return arr
 
 
-@checker("2.5")
+@checker("2.5", reread=page(PAGE, "Multitask sparse parity"))
 def learned_subtasks(ranks, counts):
     """Check the ranks learned by width 128 (seed 0) and the number learned by every width."""
     sweep = _sweep()
     if isinstance(ranks, np.ndarray) and ranks.dtype == bool:
         raise Wrong("ranks is a True/False mask over all 64 subtasks.",
-                    "turn the mask into 1-based ranks: np.flatnonzero(mask) + 1.")
+                    "the question asks for the ranks of the learned subtasks, counted from 1.")
     got = np.sort(_int_array(ranks, "ranks"))
     want = _ranks_ref(sweep)
     run = sweep.run(SP_WIDTH, SP_SEED)
-    if not (got.shape == want.shape and np.array_equal(got, want)):
-        candidates = [
-            ("those are 0-based indices; subtasks are ranked from 1 (the most frequent): add 1.",
-             want - 1),
-            ("you counted a subtask as learned if it ever reached 90 %; use the accuracy at the "
-             "end of training, accuracy[-1].",
-             np.flatnonzero(run.accuracy.max(axis=0) >= sp.LEARNED) + 1),
-            ("that is the accuracy at the first evaluation (step 0); use the last row, "
-             "accuracy[-1].", np.flatnonzero(run.accuracy[0] >= sp.LEARNED) + 1),
-            ("use the threshold 0.9: chance is 0.5, so a threshold of 0.5 counts unlearned "
-             "subtasks too.", _ranks_ref(sweep, 0.5)),
-            ("use seed 0 (sweep.run(128, 0)).",
-             np.flatnonzero(sweep.run(SP_WIDTH, 1).accuracy[-1] >= sp.LEARNED) + 1),
-        ]
-        hint = next((h for h, v in candidates if v.shape == got.shape and np.array_equal(got, v)),
-                    None)
-        raise Wrong(f"ranks = {fmt(got)}; width {SP_WIDTH} (seed {SP_SEED}) ends with "
-                    f"{len(want)} subtasks at ≥ 90 % test accuracy.",
-                    hint or "run = sweep.run(128, 0); np.flatnonzero(run.accuracy[-1] >= 0.9) + 1.")
+    judge_value(got, want, [
+        ("those are 0-based indices; subtasks are ranked from 1 (the most frequent).", want - 1),
+        ("you counted a subtask as learned if it ever reached 90 %; the question is about the "
+         "end of training.", np.flatnonzero(run.accuracy.max(axis=0) >= sp.LEARNED) + 1),
+        ("that is the accuracy at the first evaluation; the question is about the end of "
+         "training.", np.flatnonzero(run.accuracy[0] >= sp.LEARNED) + 1),
+        ("chance is 0.5, so a threshold of 0.5 counts unlearned subtasks too.",
+         _ranks_ref(sweep, 0.5)),
+        (f"use seed {SP_SEED}.", np.flatnonzero(sweep.run(SP_WIDTH, 1).accuracy[-1] >= sp.LEARNED) + 1),
+    ], f"find the subtasks of the width-{SP_WIDTH} run (seed {SP_SEED}) whose final test "
+       "accuracy is at least 90 %, as ranks from 1.", what="ranks",
+        label=f"width {SP_WIDTH}, seed {SP_SEED}",
+        agree=lambda g, w: g.shape == w.shape and bool(np.array_equal(g, w)))
     c = expect_array(counts, (None,), "counts")
     want_c = _counts_ref(sweep)
     if c.shape != want_c.shape:
-        raise Wrong(f"counts has {c.size} entries; expected one per width ({len(want_c)}: "
-                    f"{sweep.widths.tolist()}).", "count for every width, in the order of sweep.widths.")
-    if not np.allclose(c, want_c):
-        candidates = [
-            ("those are totals over the three seeds; count for seed 0 only.",
-             (sweep.accuracy[:, :, -1] >= sp.LEARNED).sum(axis=2).sum(axis=0)),
-            ("those are averages over the three seeds; count for seed 0 only.",
-             (sweep.accuracy[:, :, -1] >= sp.LEARNED).sum(axis=2).mean(axis=0)),
-            ("the widths are in reverse order; follow sweep.widths.", want_c[::-1]),
-            ("you counted subtasks that ever reached 90 %; use the final accuracy.",
-             (sweep.accuracy[0].max(axis=1) >= sp.LEARNED).sum(axis=1)),
-            ("those are the unlearned subtasks; count the learned ones.", 64 - want_c),
-        ]
-        hint = next((h for h, v in candidates if np.allclose(c, v)), None)
-        raise Wrong(f"counts = {fmt(c)}; expected {fmt(want_c)}.",
-                    hint or "for each width w: (sweep.run(w, 0).accuracy[-1] >= 0.9).sum().")
+        raise Wrong(f"counts has {c.size} entries; the sweep has {len(want_c)} widths "
+                    f"({sweep.widths.tolist()}).", "count for every width, in the order of sweep.widths.")
+    judge_value(c, want_c, [
+        ("those are totals over the three seeds; count for seed 0 only.",
+         (sweep.accuracy[:, :, -1] >= sp.LEARNED).sum(axis=2).sum(axis=0)),
+        ("those are averages over the three seeds; count for seed 0 only.",
+         (sweep.accuracy[:, :, -1] >= sp.LEARNED).sum(axis=2).mean(axis=0)),
+        ("the widths are in reverse order; follow sweep.widths.", want_c[::-1]),
+        ("you counted subtasks that ever reached 90 %; use the final accuracy.",
+         (sweep.accuracy[0].max(axis=1) >= sp.LEARNED).sum(axis=1)),
+        ("those are the unlearned subtasks; count the learned ones.", 64 - want_c),
+    ], "do for every width what you did for the ranks, and count.", what="counts",
+        label="the widths of the sweep")
     return (f"width {SP_WIDTH} has learned subtasks {', '.join(map(str, want[:12]))}"
             f"{', ...' if len(want) > 12 else ''}: almost exactly the most frequent ones. "
             f"The count grows with width: {', '.join(map(str, want_c))}.")
@@ -370,7 +304,7 @@ def learned_subtasks(ranks, counts):
 
 # ---------------------------------------------------------------- 2.6 the scaling exponent
 
-@checker("2.6")
+@checker("2.6", reread=page(PAGE, "Multitask sparse parity"))
 def sparse_parity_exponent(mean_loss, exponent):
     """Check the seed-averaged, frequency-weighted final test loss per width and its exponent."""
     sweep = _sweep()
@@ -379,36 +313,32 @@ def sparse_parity_exponent(mean_loss, exponent):
     if m.shape != want.shape:
         raise Wrong(f"mean_loss has {m.size} entries; expected one per width ({len(want)}).",
                     "average over the seed axis and take the last evaluation: one number per width.")
-    if not np.allclose(m, want, rtol=1e-4):
-        final = sweep.loss[:, :, -1]
-        candidates = [
-            ("you averaged the subtasks' losses equally; weight them by how often each subtask "
-             "occurs: loss @ probs (that is sweep.mean_loss).", final.mean(axis=2).mean(axis=0)),
-            ("that is seed 0 only; average the three seeds.", sweep.mean_loss[0, :, -1]),
-            ("that is the loss at the first evaluation; use the last one, [..., -1].",
-             sweep.mean_loss[:, :, 0].mean(axis=0)),
-            ("that is the lowest loss during training; use the final evaluation, [..., -1].",
-             sweep.mean_loss.min(axis=2).mean(axis=0)),
-        ]
-        hint = next((h for h, v in candidates if np.allclose(m, v, rtol=1e-4)), None)
-        raise Wrong(f"mean_loss = {fmt(m)}; expected {fmt(want)}.",
-                    hint or "sweep.mean_loss[:, :, -1].mean(axis=0).")
+    final = sweep.loss[:, :, -1]
+    judge_value(m, want, [
+        ("you averaged the subtasks' losses equally; the mean loss weights each subtask by how "
+         "often it occurs.", final.mean(axis=2).mean(axis=0)),
+        ("that is seed 0 only; average the three seeds.", sweep.mean_loss[0, :, -1]),
+        ("that is the loss at the first evaluation; the question is about the end of training.",
+         sweep.mean_loss[:, :, 0].mean(axis=0)),
+        ("that is the lowest loss during training; the question is about the end of training.",
+         sweep.mean_loss.min(axis=2).mean(axis=0)),
+    ], "one number per width: the frequency-weighted test loss at the end of training, averaged "
+       "over the seeds.", what="mean_loss", label="the sweep", tol=1e-4)
     b_ref = _ref_fit(sweep.n_params, want)[0]
     b_widths = _ref_fit(sweep.widths, want)[0]
     if isinstance(exponent, (tuple, list)) or (isinstance(exponent, np.ndarray) and exponent.size == 2):
-        raise Wrong("exponent holds two numbers.", "fit_loglog returns (exponent, prefactor): "
-                    "take the first.")
+        raise Wrong("exponent holds two numbers.", "your fit returns two numbers; the question "
+                    "asks for one of them.")
     b = expect_number(exponent, "exponent")
-    if not (close(b, b_ref, abs=1e-3) or close(b, b_widths, abs=1e-3)):
-        candidates = [
-            ("keep the sign: the loss falls with P, so the exponent is negative.", -b_ref),
-            ("fit log(loss) against log(P) on both axes.",
-             _polyfit(sweep.n_params.astype(float), np.log(want))[0]),
-            ("that is the prefactor; the exponent is the slope.", _ref_fit(sweep.n_params, want)[1]),
-        ]
-        hint = next((h for h, v in candidates if close(b, v, rel=1e-3)), None)
-        raise Wrong(f"exponent = {b:.4g}; a log-log fit of mean_loss against sweep.n_params "
-                    f"gives {b_ref:.4g}.", hint or "exponent, _ = fit_loglog(sweep.n_params, mean_loss).")
+    judge_value(b, b_ref, [
+        ("keep the sign: the loss falls with P, so the exponent is negative.", -b_ref),
+        ("fit on log-log axes: the parameter count needs a logarithm too.",
+         _polyfit(sweep.n_params.astype(float), np.log(want))[0]),
+        ("that is the prefactor; the exponent is the slope.", _ref_fit(sweep.n_params, want)[1]),
+    ], "fit a power law to mean_loss against the number of parameters with your fit_loglog "
+       "(exercise 2.1; fix it first if it does not pass).", what="exponent",
+        label="the sweep", tol=1e-3,
+        agree=lambda g, w: abs(g - w) <= 1e-3 or abs(g - b_widths) <= 1e-3)
     span = sweep.n_params[-1] / sweep.n_params[0]
     return (f"the mean test loss falls as P^{b_ref:.2f} over a {span:.0f}-fold range of parameters, "
             "although each subtask it learns switches from chance to learned over a few doublings of width.")
