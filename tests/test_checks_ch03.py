@@ -82,7 +82,6 @@ LABELS = {"A": "smooth", "B": "emergent", "C": "u-shaped", "D": "inverse", "E": 
 @pytest.mark.parametrize("checker, answer", [
     (check.emergence_score, emergence_score),
     (check.emergence_score, emergence_score_numpy_division),
-    (check.emergence_score, tasks.emergence_score),
     (check.chain_success, chain_success), (check.chain_success, chain_loop),
     (check.half_scale, half_scale), (check.half_scale, half_scale_bisect),
     (check.distracted_accuracy, distracted), (check.distracted_accuracy, distracted_branches),
@@ -94,6 +93,21 @@ def test_reference_solutions_pass(checker, answer):
     verdict = checker(answer)
     assert verdict.passed, str(verdict)
     assert str(verdict).startswith("✅ Correct")
+
+
+def test_calling_the_library_is_not_your_own_work():
+    for checker, library in [(check.emergence_score, tasks.emergence_score),
+                             (check.half_scale, lambda k, m, a: tasks.multi_step_scale(0.5, k, m, a))]:
+        verdict = checker(library)
+        assert not verdict.passed and "write it yourself" in verdict.hint, str(verdict)
+
+
+def test_no_label_diagnosis_names_the_right_label():
+    for name, right in LABELS.items():
+        for wrong in ("smooth", "emergent", "u-shaped", "inverse"):
+            if wrong != right:
+                verdict = check.classify_curves({**LABELS, name: wrong})
+                assert right not in verdict.hint.lower(), (name, wrong, verdict)
 
 
 def test_exercise_labels_are_the_rule_and_robust_to_its_thresholds():
@@ -121,9 +135,9 @@ def _typ(y):
     (lambda y: np.sign(y[-1] - y[0]) * abs(emergence_score(y)), "last value minus the first"),
     (lambda y: _sign(y) * abs(y[-1] - y[0]) / _typ(y), "whole range"),
     (lambda y: _sign(y) * np.ptp(y) / np.sqrt(np.mean(np.diff(y) ** 2)), "mean"),
-    (lambda y: _sign(y) * np.ptp(y) / np.median(np.abs(np.diff(y))), "median of |step|"),
-    (lambda y: _sign(y) * np.ptp(y) / np.median(np.diff(y) ** 2), "square root"),
-    (lambda y: _sign(y) * np.ptp(y) / np.sqrt(np.median(np.asarray(y) ** 2)), "np.diff"),
+    (lambda y: _sign(y) * np.ptp(y) / np.median(np.abs(np.diff(y))), "median of the absolute steps"),
+    (lambda y: _sign(y) * np.ptp(y) / np.median(np.diff(y) ** 2), "still squared"),
+    (lambda y: _sign(y) * np.ptp(y) / np.sqrt(np.median(np.asarray(y) ** 2)), "differences between neighbouring"),
     (lambda y: _sign(y) * np.ptp(y) / np.std(y), "standard deviation"),
     (lambda y: emergence_score(np.sort(y)), "sorted"),
 ])
@@ -151,7 +165,7 @@ def score_python_division(y):
     (score_no_flat_case, "flat curve"),
     (score_python_division, "ZeroDivisionError"),
     (lambda y: abs(emergence_score(y)) if np.isinf(emergence_score(y)) else emergence_score(y),
-     "-inf"),
+     "maximum comes first"),
 ])
 def test_emergence_score_degenerate_cases(answer, keyword):
     verdict = check.emergence_score(answer)
@@ -159,10 +173,10 @@ def test_emergence_score_degenerate_cases(answer, keyword):
 
 
 @pytest.mark.parametrize("answer, keyword", [
-    (lambda p: np.mean(p, axis=0), "don't average"),
+    (lambda p: np.mean(p, axis=0), "an average is not that"),
     (lambda p: np.min(p, axis=0), "weakest step"),
     (lambda p: 1 - np.prod(1 - np.asarray(p), axis=0), "at least one"),
-    (lambda p: np.sum(p, axis=0), "don't add"),
+    (lambda p: np.sum(p, axis=0), "do not add"),
     (lambda p: np.asarray(p)[0] ** len(p), "first step"),
     (lambda p: np.prod(p, axis=1), "wrong axis"),
     (lambda p: np.prod(p), "one number"),
@@ -179,12 +193,12 @@ def _logit(q):
 @pytest.mark.parametrize("answer, keyword", [
     (lambda k, m, a: math.log10(half_scale(k, m, a)), "exponent"),
     (lambda k, m, a: 10 ** m, "one step"),
-    (lambda k, m, a: 10 ** (m + _logit(0.5 ** k) / a), "not 0.5 ** k"),
-    (lambda k, m, a: math.exp(m + _logit(0.5 ** (1 / k)) / a), "not exp"),
+    (lambda k, m, a: 10 ** (m + _logit(0.5 ** k) / a), "far less likely"),
+    (lambda k, m, a: math.exp(m + _logit(0.5 ** (1 / k)) / a), "not of e"),
     (lambda k, m, a: 10 ** (m - _logit(0.5 ** (1 / k)) / a), "sign is flipped"),
     (lambda k, m, a: 10 ** (m + math.log10(0.5 ** (1 / k) / (1 - 0.5 ** (1 / k))) / a),
      "natural logarithm"),
-    (lambda k, m, a: 10 ** (m + _logit(0.5 ** (1 / k)) * a), "don't multiply"),
+    (lambda k, m, a: 10 ** (m + _logit(0.5 ** (1 / k)) * a), "further away"),
 ])
 def test_half_scale_mistakes(answer, keyword):
     verdict = check.half_scale(answer)
@@ -192,11 +206,11 @@ def test_half_scale_mistakes(answer, keyword):
 
 
 @pytest.mark.parametrize("answer, keyword", [
-    (lambda s, h, w, c: np.asarray(s) + (1 - w * np.asarray(h)) * c, "(1 - skill)"),
+    (lambda s, h, w, c: np.asarray(s) + (1 - w * np.asarray(h)) * c, "only happens when the skill is not used"),
     (lambda s, h, w, c: (1 - w * np.asarray(h)) * c, "skill is missing"),
     (lambda s, h, w, c: distracted(s, h, 1.0, c), "strength"),
     (lambda s, h, w, c: distracted(s, h, w, 1.0), "chance"),
-    (lambda s, h, w, c: np.asarray(s) + (1 - np.asarray(s)) * (c - w * np.asarray(h)), "not chance - w·h"),
+    (lambda s, h, w, c: np.asarray(s) + (1 - np.asarray(s)) * (c - w * np.asarray(h)), "not by subtracting"),
     (lambda s, h, w, c: np.asarray(s) + (1 - np.asarray(s)) * w * np.asarray(h) * c, "*wrong*"),
     (lambda s, h, w, c: float(np.mean(distracted(s, h, w, c))), "shape"),
 ])

@@ -16,32 +16,13 @@ import warnings
 import numpy as np
 
 from emergence import tasks
-from emergence.checks import (Wrong, checker, close, expect_array, expect_dict, expect_function,
-                              expect_real, explain, fmt, quiet_call, same, shape_of)
+from emergence.checks import (Wrong, checker, expect_array, expect_dict, expect_function, judge,
+                              outputs, page, shape_of)
 
 __all__ = ["emergence_score", "chain_success", "half_scale", "distracted_accuracy",
            "classify_curves", "CURVE_SIZES", "CURVES"]
 
-TOL = 1e-6
-
-
-def _fails(f, cases, reference, what: str, digits: int = 4):
-    """Run ``f`` on every (args, label) case; return (failed, first message)."""
-    failed, first = [], None
-    for args, label in cases:
-        out = quiet_call(f, *args, what=what)
-        got = expect_real(out, f"{what.split('(')[0]} on {label}")
-        want = reference(*args)
-        if not close(got, want, rel=TOL, abs=1e-9):
-            failed.append((args, got))
-            first = first or (f"{what.split('(')[0]} gave {fmt(got, digits)} for {label}; "
-                              f"expected {fmt(want, digits)}.")
-    return failed, first
-
-
-def _star(f):
-    """A candidate mistake written for unpacked arguments, applied to one case tuple."""
-    return lambda case: f(*case)
+PAGE = "ch03_scaling_behaviours"
 
 
 # ---------------------------------------------------------------- 3.1 emergence score
@@ -80,31 +61,28 @@ def _wrong_scores():
 
     return [
         ("you left out the sign: the score is negative when the maximum comes before the "
-         "minimum (np.sign(np.argmax(y) - np.argmin(y))).", _star(unsigned)),
-        ("the sign comes from where the maximum and minimum are (argmax - argmin), not from "
-         "the last value minus the first.",
-         _star(lambda y: float(np.sign(y[-1] - y[0])) * unsigned(y))),
-        ("the sign is reversed: use np.sign(argmax - argmin), positive when the maximum comes "
-         "after the minimum.", _star(lambda y: -_score(y))),
-        ("the numerator is the whole range, max(y) - min(y), not the last value minus the first.",
-         _star(lambda y: sign(y) * abs(float(y[-1] - y[0])) / typical(y))),
+         "minimum.", unsigned),
+        ("the sign comes from where the maximum and minimum are, not from the last value minus "
+         "the first.", lambda y: float(np.sign(y[-1] - y[0])) * unsigned(y)),
+        ("the sign is reversed: a curve whose maximum comes after its minimum scores positive.",
+         lambda y: -_score(y)),
+        ("the numerator is the whole range of the curve, not the last value minus the first.",
+         lambda y: sign(y) * abs(float(y[-1] - y[0])) / typical(y)),
         ("you used the mean of the squared steps (their RMS); the score uses the median, which "
          "ignores the few big jumps.",
-         _star(lambda y: sign(y) * parts(y)[2] / math.sqrt(float(np.mean(parts(y)[1] ** 2))))),
-        ("you took the median of |step|; the formula is the square root of the median of "
-         "step². They agree for an odd number of steps but not for an even number, where the "
-         "median averages the two middle values.",
-         _star(lambda y: sign(y) * parts(y)[2] / float(np.median(np.abs(parts(y)[1]))))),
-        ("you forgot the square root of the median of the squared steps.",
-         _star(lambda y: sign(y) * parts(y)[2] / float(np.median(parts(y)[1] ** 2)))),
-        ("the steps are differences between neighbouring points (np.diff(y)), not the values "
-         "of y themselves.",
-         _star(lambda y: sign(y) * parts(y)[2] / math.sqrt(float(np.median(parts(y)[0] ** 2))))),
-        ("the denominator is the typical step, sqrt(median((y[i] - y[i-1])²)), not the spread "
-         "of the values (standard deviation).",
-         _star(lambda y: sign(y) * parts(y)[2] / float(np.std(y)))),
+         lambda y: sign(y) * parts(y)[2] / math.sqrt(float(np.mean(parts(y)[1] ** 2)))),
+        ("you took the median of the absolute steps; the definition squares first. They agree "
+         "for an odd number of steps but not for an even number, where the median averages "
+         "the two middle values.",
+         lambda y: sign(y) * parts(y)[2] / float(np.median(np.abs(parts(y)[1])))),
+        ("your typical step is still squared: it has the units of y squared.",
+         lambda y: sign(y) * parts(y)[2] / float(np.median(parts(y)[1] ** 2))),
+        ("the steps are differences between neighbouring points, not the values of y "
+         "themselves.", lambda y: sign(y) * parts(y)[2] / math.sqrt(float(np.median(parts(y)[0] ** 2)))),
+        ("the denominator is the typical step between neighbours, not the spread of the values "
+         "(standard deviation).", lambda y: sign(y) * parts(y)[2] / float(np.std(y))),
         ("you sorted y by value; the score uses y in order of model scale, as given.",
-         _star(lambda y: _score(np.sort(y)))),
+         lambda y: _score(np.sort(y))),
     ]
 
 
@@ -122,29 +100,25 @@ def _special_score(f, y, want: float, label: str, hint: str) -> None:
             out, int | float | np.number):
         raise Wrong(f"emergence_score returned {out!r} on {label}.", hint)
     if not (float(out) == want or (math.isnan(want) and math.isnan(float(out)))):
-        raise Wrong(f"emergence_score gave {float(out)} on {label}; expected {want}.", hint)
+        raise Wrong(f"emergence_score gave {float(out)} on {label}.", hint)
 
 
-@checker("3.1")
+@checker("3.1", reread=page(PAGE, "Measuring abruptness"))
 def emergence_score(answer):
     """Check ``emergence_score(y)``: the BIG-bench emergence score of a curve in order of scale."""
-    f = expect_function(answer, "emergence_score")
-    failed, first = _fails(f, _score_cases(), _score, "emergence_score(y)")
-    if failed:
-        raise Wrong(first, explain(failed, _wrong_scores()) or
-                    "score = np.sign(argmax - argmin) * (max - min) / "
-                    "sqrt(median(np.diff(y)**2)); check each piece on the worked example.")
+    f = expect_function(answer, "emergence_score", own=(tasks.emergence_score,))
+    judge(outputs(f, "emergence_score(y)"), _score_cases(), _score, _wrong_scores(),
+          "work the score out by hand on the worked example, piece by piece (sign, range, "
+          "typical step), and compare each piece with your code.", what="emergence_score")
     _special_score(f, [3.0] * 6, 0.0, "a flat curve [3, 3, 3, 3, 3, 3]",
-                   "a flat curve has max - min = 0 and every step 0, so the formula is 0/0: the "
-                   "exercise defines its score as 0.0. Test for max == min first.")
+                   "a flat curve makes the formula 0/0: the exercise defines its score "
+                   "separately. Test for that case first.")
     _special_score(f, [0.0, 0.0, 0.0, 0.0, 5.0], math.inf,
                    "[0, 0, 0, 0, 5] (most steps exactly zero)",
-                   "most steps are 0, so the median squared step is 0 and the score is infinite: "
-                   "return math.inf times the sign (np.float64 division by zero gives inf too, "
-                   "but a Python float raises ZeroDivisionError).")
+                   "most steps are 0, so the typical step is 0: what does a division by zero "
+                   "mean here, and what does a Python float do with it?")
     _special_score(f, [5.0, 0.0, 0.0, 0.0, 0.0], -math.inf, "[5, 0, 0, 0, 0]",
-                   "here the maximum comes first, so the score is -inf: multiply math.inf by "
-                   "the sign.")
+                   "here the maximum comes first: the sign applies to the infinite case too.")
     return ("emergence_score is right on 7 curves, including GPT-3 rows, a falling curve and an "
             "even number of steps, and handles flat and single-jump curves.")
 
@@ -175,44 +149,41 @@ def _wrong_chains():
         return np.asarray(p, float)
 
     return [
-        ("a chain is right only if *every* step is right: multiply the step success rates "
-         "(np.prod), don't average them.", lambda p: arr(p).mean(axis=0)),
+        ("a chain is right only if *every* step is right; an average is not that.",
+         lambda p: arr(p).mean(axis=0)),
         ("that is the weakest step's success rate. Even if every other step is better, each "
-         "can still fail: multiply them all.", lambda p: arr(p).min(axis=0)),
-        ("that is the probability that *at least one* step is right, 1 - prod(1 - p). The "
-         "chain needs all of them: prod(p).", lambda p: 1 - np.prod(1 - arr(p), axis=0)),
-        ("success rates are probabilities of independent events: multiply them, don't add.",
-         lambda p: arr(p).sum(axis=0)),
-        ("you raised the first step's success to the power k; the steps differ, so multiply "
-         "each one's own success rate.", lambda p: arr(p)[0] ** len(arr(p))),
+         "can still fail.", lambda p: arr(p).min(axis=0)),
+        ("that is the probability that *at least one* step is right; the chain needs all of "
+         "them.", lambda p: 1 - np.prod(1 - arr(p), axis=0)),
+        ("a sum of probabilities can exceed 1: independent events that must all happen do not "
+         "add.", lambda p: arr(p).sum(axis=0)),
+        ("you used the first step's success rate for every step; the steps differ.",
+         lambda p: arr(p)[0] ** len(arr(p))),
     ]
 
 
-@checker("3.2")
+def _one_per_model(out, label, rows, cols):
+    shape = shape_of(out)
+    if shape == ():
+        raise Wrong(f"chain_success returned one number for {label}.",
+                    "return one success rate per model: combine over the steps only.")
+    if shape == (rows,) and rows != cols:
+        raise Wrong(f"chain_success returned {rows} numbers (one per step) for {label}.",
+                    "you combined along the wrong axis: rows are steps, columns are models.")
+    return expect_array(out, shape=(cols,), what=f"chain_success on {label}")
+
+
+@checker("3.2", reread=page(PAGE, "Emergent"))
 def chain_success(answer):
     """Check ``chain_success(step_success)``: product over steps (axis 0), one value per model."""
     f = expect_function(answer, "chain_success")
-    failed, first = [], None
-    for p, label in _chain_cases():
-        out = quiet_call(f, p, what="chain_success(step_success)")
-        shape = shape_of(out)
-        if shape == ():
-            raise Wrong(f"chain_success returned one number for {label}.",
-                        "return one success rate per model: multiply over the steps only "
-                        "(np.prod(step_success, axis=0)).")
-        if shape == (p.shape[0],) and p.shape[0] != p.shape[1]:
-            raise Wrong(f"chain_success returned {p.shape[0]} numbers (one per step) for {label}.",
-                        "you multiplied along the wrong axis: rows are steps, columns are models, "
-                        "so use axis=0.")
-        got = expect_array(out, shape=(p.shape[1],), what=f"chain_success on {label}")
-        if not same(got, _chain(p)):
-            failed.append((p, got))
-            first = first or (f"chain_success gave {fmt(got)} for {label}; expected "
-                              f"{fmt(_chain(p))}.")
-    if failed:
-        raise Wrong(first, explain(failed, _wrong_chains()) or
-                    "the chain succeeds only if step 1 and step 2 and ... all succeed: "
-                    "np.prod(step_success, axis=0).")
+    cases = _chain_cases()
+    shapes = {label: p.shape for p, label in cases}
+    judge(outputs(f, "chain_success(step_success)"), [((p,), label) for p, label in cases],
+          _chain, _wrong_chains(),
+          "for one model with two steps, each right with some chance on its own: what is the "
+          "chance that both are right? Do that for every model.", what="chain_success",
+          read=lambda out, label: _one_per_model(out, label, *shapes[label]))
     return ("chain_success is right: with independent steps the chain's success is the product "
             "of the steps' success rates, never above its weakest step.")
 
@@ -238,35 +209,32 @@ def _wrong_halves():
         return math.log(q / (1 - q))
 
     return [
-        ("you returned log10 N, the exponent; the exercise asks for N itself (10 ** ...).",
-         _star(lambda k, m, a: math.log10(_half(k, m, a)))),
-        ("that is where *one step* is right half the time (10 ** midpoint). The whole task "
-         "needs every step right, so each step must be right with probability 0.5 ** (1/k).",
-         _star(lambda k, m, a: 10.0 ** m)),
-        ("each step must be right with probability q = 0.5 ** (1/k) (so that q ** k = 0.5), "
-         "not 0.5 ** k.", _star(lambda k, m, a: 10.0 ** (m + logit(0.5 ** k) / a))),
-        ("the skill curve is in log10 N, so N = 10 ** (...), not exp(...).",
-         _star(lambda k, m, a: math.exp(m + logit(0.5 ** (1 / k)) / a))),
-        ("the sign is flipped: solving q = 1 / (1 + exp(-a (x - b))) gives "
-         "x = b + logit(q) / a with logit(q) = ln(q / (1 - q)).",
-         _star(lambda k, m, a: 10.0 ** (m - logit(0.5 ** (1 / k)) / a))),
-        ("the logistic function uses the natural logarithm: logit(q) = ln(q / (1 - q)), "
-         "not log10.", _star(lambda k, m, a: 10.0 ** (m + math.log10(0.5 ** (1 / k) /
-                                                               (1 - 0.5 ** (1 / k))) / a))),
-        ("divide the logit by the slope, don't multiply: x = b + logit(q) / a.",
-         _star(lambda k, m, a: 10.0 ** (m + logit(0.5 ** (1 / k)) * a))),
+        ("you returned the exponent (log10 N); the exercise asks for N itself.",
+         lambda k, m, a: math.log10(_half(k, m, a))),
+        ("that is where *one step* is right half the time. The whole task needs every step "
+         "right, so each step must be more reliable than that.", lambda k, m, a: 10.0 ** m),
+        ("each step's reliability q must make the *whole task* right half the time; you made "
+         "each step q = 0.5 ** k, which makes the task far less likely.",
+         lambda k, m, a: 10.0 ** (m + logit(0.5 ** k) / a)),
+        ("the skill curve is in log10 N, so undo it with a power of 10, not of e.",
+         lambda k, m, a: math.exp(m + logit(0.5 ** (1 / k)) / a)),
+        ("the sign is flipped when you inverted the logistic: a more reliable step needs a "
+         "larger model.", lambda k, m, a: 10.0 ** (m - logit(0.5 ** (1 / k)) / a)),
+        ("the logistic function uses the natural logarithm, not log10.",
+         lambda k, m, a: 10.0 ** (m + math.log10(0.5 ** (1 / k) / (1 - 0.5 ** (1 / k))) / a)),
+        ("a steeper slope should bring the answer closer to the midpoint; yours moves it "
+         "further away.", lambda k, m, a: 10.0 ** (m + logit(0.5 ** (1 / k)) * a)),
     ]
 
 
-@checker("3.3")
+@checker("3.3", reread=page(PAGE, "Emergent"))
 def half_scale(answer):
     """Check ``half_scale(k, midpoint, slope)``: the N at which p(N)**k = 1/2."""
-    f = expect_function(answer, "half_scale")
-    failed, first = _fails(f, _half_cases(), _half, "half_scale(k, midpoint, slope)")
-    if failed:
-        raise Wrong(first, explain(failed, _wrong_halves(), tol=1e-6) or
-                    "solve p(N) ** k = 0.5 for N: q = 0.5 ** (1/k), then "
-                    "log10 N = midpoint + ln(q / (1 - q)) / slope.")
+    f = expect_function(answer, "half_scale", own=(tasks.multi_step_scale,))
+    judge(outputs(f, "half_scale(k, midpoint, slope)"), _half_cases(), _half, _wrong_halves(),
+          "two steps: first, how reliable must each step be for the whole task to be right "
+          "half the time? Then, at what size does the skill curve reach that reliability?",
+          what="half_scale")
     delay = math.log10(_half(10, 9.0, 2.0) / _half(1, 9.0, 2.0))
     return (f"half_scale is right. A 10-step task reaches 50% {delay:.2f} decades (a factor "
             f"{10 ** delay:.0f}) after one of its steps does.")
@@ -298,45 +266,45 @@ def _wrong_distracted():
 
     return [
         ("you added the guess for every model, also those that used the skill: the guess only "
-         "happens when the skill is not used, so multiply by (1 - skill).",
-         _star(lambda s, h, w, c: a(s) + (1 - w * a(h)) * c)),
+         "happens when the skill is not used.", lambda s, h, w, c: a(s) + (1 - w * a(h)) * c),
         ("the skill is missing: with probability `skill` the model answers right.",
-         _star(lambda s, h, w, c: (1 - w * a(h)) * c)),
-        ("the distractor fires with probability strength × heuristic: you left out the strength.",
-         _star(lambda s, h, w, c: a(s) + (1 - a(s)) * (1 - a(h)) * c)),
-        ("a guess is right only with probability `chance`: multiply the guessing branch by it.",
-         _star(lambda s, h, w, c: a(s) + (1 - a(s)) * (1 - w * a(h)))),
-        ("the heuristic's answer is always wrong, so it removes guesses: use (1 - w·h) × chance, "
-         "not chance - w·h.", _star(lambda s, h, w, c: a(s) + (1 - a(s)) * (c - w * a(h)))),
-        ("when the distractor fires the answer is *wrong*: the guessing branch has probability "
-         "(1 - w·h), not w·h.", _star(lambda s, h, w, c: a(s) + (1 - a(s)) * w * a(h) * c)),
+         lambda s, h, w, c: (1 - w * a(h)) * c),
+        ("the strength of the distractor is missing.",
+         lambda s, h, w, c: a(s) + (1 - a(s)) * (1 - a(h)) * c),
+        ("a guess is right only some of the time: the chance of a right guess is missing.",
+         lambda s, h, w, c: a(s) + (1 - a(s)) * (1 - w * a(h))),
+        ("the heuristic's answer is always wrong, so it takes away guesses as a probability "
+         "of its own, not by subtracting from the chance.",
+         lambda s, h, w, c: a(s) + (1 - a(s)) * (c - w * a(h))),
+        ("when the distractor fires the answer is *wrong*; your guessing branch is the branch "
+         "in which it fires.", lambda s, h, w, c: a(s) + (1 - a(s)) * w * a(h) * c),
     ]
 
 
-@checker("3.4")
+def _above_one(failed):
+    if any(np.any(got > 1 + 1e-9) for _, got in failed):
+        return "some accuracies are above 1: the branches must add up to one model."
+    return ("draw the tree of what a model does: it uses the skill, or else the distractor "
+            "fires, or else it guesses. Multiply along each branch that ends in a right answer.")
+
+
+@checker("3.4", reread=page(PAGE, "A toy"))
 def distracted_accuracy(answer):
     """Check ``distracted_accuracy(skill, heuristic, strength, chance)``: the U-shape toy."""
     f = expect_function(answer, "distracted_accuracy")
-    failed, first = [], None
-    for args, label in _distracted_cases():
-        out = quiet_call(f, *args, what="distracted_accuracy(skill, heuristic, strength, chance)")
-        want = _distracted(*args)
+
+    def read(out, label):
         got = expect_array(out, what=f"distracted_accuracy on {label}")
-        if got.shape != want.shape:
-            raise Wrong(f"distracted_accuracy returned shape {got.shape} for {label}; expected "
-                        f"{want.shape}, one accuracy per model.",
-                        "use numpy arithmetic on the whole arrays (no loops, no sums).")
-        if not same(got, want):
-            failed.append((args, got))
-            first = first or (f"distracted_accuracy gave {fmt(got)} for {label}; expected "
-                              f"{fmt(want)}.")
-    if failed:
-        hint = explain(failed, _wrong_distracted())
-        if hint is None and any(np.any(got > 1 + 1e-9) for _, got in failed):
-            hint = "some accuracies are above 1: the three branches must add up to one model."
-        raise Wrong(first, hint or "three branches: the skill (right, probability s); else the "
-                    "distractor (wrong, probability w·h); else a guess (right with probability "
-                    "`chance`): s + (1 - s)(1 - w·h)·chance.")
+        if got.ndim != 1:
+            raise Wrong(f"distracted_accuracy returned shape {got.shape} for {label}: not one "
+                        "accuracy per model.", "use numpy arithmetic on the whole arrays (no "
+                        "loops, no sums).")
+        return got
+
+    judge(outputs(f, "distracted_accuracy(skill, heuristic, strength, chance)"),
+          _distracted_cases(), _distracted, _wrong_distracted(), _above_one,
+          what="distracted_accuracy", read=read,
+          agree=lambda got, want: got.shape == want.shape and bool(np.allclose(got, want)))
     return ("distracted_accuracy is right: chance for small models, (1 - strength) × chance "
             "where the heuristic is learned but the skill is not, then up to 1.")
 
@@ -356,28 +324,31 @@ CURVES = {
 }
 """Accuracy (%) of the six made-up curves in exercise 3.5, one value per model size."""
 
-_WHY = {
+_WHY = {  # a diagnosis for each wrong label, never naming the right one
     ("A", "emergent"): "A improves at every size, by similar amounts per step in log size: its "
-                       "rise starts with the smallest models. That is smooth.",
+                       "rise starts with the smallest models, with no long flat stretch first.",
     ("A", "u-shaped"): "A never falls.",
     ("A", "inverse"): "A goes up, not down.",
-    ("B", "smooth"): "B sits near 2-3% for six sizes (more than half of the log-size range) "
-                     "and then climbs to 79% over the last four: emergent.",
+    ("B", "smooth"): "B sits near 2-3% for six sizes, more than half of the log-size range, "
+                     "before it climbs: check the rule's test for a flat stretch.",
+    ("B", "u-shaped"): "B has no real dip: its wobbles are within a point.",
+    ("B", "inverse"): "B goes up, not down.",
     ("C", "inverse"): "look at the largest models: C climbs from its low of 25% back to 71%, "
-                      "above where it started. It falls, then recovers: u-shaped.",
-    ("C", "emergent"): "C first falls from 51% to 25% before it rises: u-shaped.",
-    ("C", "smooth"): "C first falls from 51% to 25% before it rises: u-shaped.",
-    ("D", "u-shaped"): "D does not recover: its largest model is its worst. That is inverse "
-                       "(perhaps a U whose right arm lies beyond the largest model trained).",
-    ("D", "smooth"): "D goes down with size: inverse.",
-    ("E", "smooth"): "E is flat around 25% (chance on a four-choice test) for eight sizes, then "
-                     "jumps over the last two: emergent.",
+                      "above where it started.",
+    ("C", "emergent"): "C first falls from 51% to 25% before it rises.",
+    ("C", "smooth"): "C first falls from 51% to 25% before it rises.",
+    ("D", "u-shaped"): "D does not recover: its largest model is its worst.",
+    ("D", "smooth"): "D goes down with size.",
+    ("D", "emergent"): "D goes down with size.",
+    ("E", "smooth"): "E is flat around 25% (chance on a four-choice test) for eight sizes "
+                     "before it moves: check the rule's test for a flat stretch.",
     ("E", "u-shaped"): "E's dip (from 25% to 24%) is tiny compared with its later rise to 76%: "
                        "a wobble at chance level, not a U.",
+    ("E", "inverse"): "E goes up, not down.",
     ("F", "emergent"): "F starts late but climbs steadily, from 13% at 1.3B to 56% at 540B: "
-                       "its 10%-90% rise takes about 60% of the log-size range, more than half. "
-                       "Smooth.",
+                       "measure how much of the log-size range its 10%-90% rise takes.",
     ("F", "u-shaped"): "F's dip (10% to 9%) is tiny compared with its rise to 56%: not a U.",
+    ("F", "inverse"): "F goes up, not down.",
 }
 
 _ALIASES = {"u": "u-shaped", "u shaped": "u-shaped", "ushaped": "u-shaped", "u-shape": "u-shaped",
@@ -389,11 +360,11 @@ def curve_labels() -> dict[str, str]:
     return {name: tasks.classify_scaling_curve(CURVE_SIZES, y) for name, y in CURVES.items()}
 
 
-@checker("3.5")
+@checker("3.5", reread=page(PAGE, "A rule for labelling curves"))
 def classify_curves(labels):
     """Check a dict {curve name: label} for the six curves of exercise 3.5."""
     names = sorted(CURVES)
-    expect_dict(labels, names, "labels", '{"A": "smooth", "B": "emergent", ...}')
+    expect_dict(labels, names, "labels", '{"A": "...", "B": "...", ...} with one label per curve')
     allowed = ("smooth", "emergent", "u-shaped", "inverse")
     given = {}
     for name in names:
@@ -408,7 +379,7 @@ def classify_curves(labels):
     wrong = [n for n in names if given[n] != want[n]]
     if wrong:
         n = wrong[0]
-        why = _WHY.get((n, given[n]), f"curve {n} is {want[n]} by the rule of the chapter.")
+        why = _WHY.get((n, given[n]), f"apply the chapter's rule to curve {n} step by step.")
         raise Wrong(f"{len(wrong)} of 6 labels differ from the rule's: curve {n} is not "
                     f"{given[n]}.", why)
     shapes = {n: tasks.describe_scaling_curve(CURVE_SIZES, CURVES[n]) for n in names}
