@@ -101,7 +101,7 @@ def parity_if(state, bit):
 
 
 @pytest.mark.parametrize("answer, keyword", [
-    (lambda s, b: s + b, "modulo 2"), (lambda s, b: s * b, "AND"), (lambda s, b: s | b, "OR"),
+    (lambda s, b: s + b, "a parity is 0 or 1"), (lambda s, b: s * b, "AND"), (lambda s, b: s | b, "OR"),
     (lambda s, b: 1 - (s + b) % 2, "inverted"), (lambda s, b: b, "ignores the state"),
     (lambda s, b: s, "ignores the bit"), (parity_if, "elementwise"),
     (lambda s, b: s and not b or b and not s, "elementwise"),
@@ -122,7 +122,7 @@ def crossover_linear(s, d, c):
 
 
 @pytest.mark.parametrize("answer, keyword", [
-    (crossover_linear, "linear scale"), (lambda s, d, c: np.log10(crossover(s, d, c)), "10**x"),
+    (crossover_linear, "linear scale"), (lambda s, d, c: np.log10(crossover(s, d, c)), "logarithm of the crossover"),
     (lambda s, d, c: s[_bracket(s, d, c)[0] + 1], "first sampled scale"),
     (lambda s, d, c: s[_bracket(s, d, c)[0]], "last sampled scale"),
     (lambda s, d, c: _bracket(s, d, c)[0], "index"),
@@ -145,7 +145,7 @@ def test_crossover_mistakes(answer, keyword):
     (("kojima2022large", (10.4, 40.7), 56.9 / 17.9, ["PaLM 8B"]), "ratio"),
     (("kojima2022large", (10.4, 40.7), -39.0, ["PaLM 8B"]), "sign"),
     (("kojima2022large", (10.4, 40.7), 30.3, ["PaLM 8B"]), "zero-shot gain"),
-    (("kojima2022large", (10.4, 40.7), 39.0, []), "one model did worse"),
+    (("kojima2022large", (10.4, 40.7), 39.0, []), "better for every model"),
     (("kojima2022large", (10.4, 40.7), 39.0, ["PaLM 8B", "LaMDA 137B"]), "LaMDA 137B improved"),
     (("kojima2022large", (10.4, 40.7), 39.0, "PaLM 8B"), "list of model names"),
     (("kojima2022large", (10.4, 40.7), 39.0, ["PaLM-8B"]), "exactly as in the `model` column"),
@@ -162,8 +162,8 @@ def test_predict_chain_mistakes():
     cases = [((m["final"], p ** k, right), "final-answer accuracy"),
              ((m["chain"], p ** k, right), "whole chains"),
              ((p, p * k, right), "not a probability"), ((p, p ** (k - 1), right), "off by one"),
-             ((p, p ** k, p ** k), "1 time in 3"),
-             ((p, p ** k, p ** k + (1 - p ** k) / 2), "not 1 in 2"),
+             ((p, p ** k, p ** k), "derailed chain"),
+             ((p, p ** k, p ** k + (1 - p ** k) / 2), "count the cups"),
              ((p, p ** k, p ** k + 1 / 3), "only the chains that went wrong")]
     for args, keyword in cases:
         verdict = check.predict_chain(*args)
