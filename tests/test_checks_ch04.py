@@ -111,11 +111,11 @@ def _variant(setting="few-shot", baseline="zero-shot", test=lambda g, t: g >= t,
     (_variant(setting="one-shot"), "one example"),
     (_variant(setting="zero-shot", baseline="few-shot"), "in that order"),
     (_variant(pick=-1), "smallest"),
-    (_variant(test=lambda g, t: g > t), ">="),
+    (_variant(test=lambda g, t: g > t), "includes equality"),
     (lambda table, task, thr: (lambda a: table.params[np.argmax(a >= thr)] if (a >= thr).any()
                                else None)(table.curve(task, "few-shot")), "accuracy itself"),
     (lambda table, task, thr: (lambda g: table.params[np.argmax(g >= thr)] if (g >= thr).any()
-                               else 0)(table.gain(task)), "None"),
+                               else 0)(table.gain(task)), "no size to return"),
 ])
 def test_first_size_mistakes(answer, keyword):
     verdict = check.first_size_with_gain(answer)
@@ -135,7 +135,9 @@ def _lik(labels, xs, ys, agree, disagree):
     (lambda p, lb, xs, ys, e: (lambda w: w / w.sum())(p * _lik(lb, xs, ys, e, 1 - e)), "swapped"),
     (lambda p, lb, xs, ys, e: (lambda w: w / w.sum())(p * _lik(lb, xs, ys, 1.0, 0.0)), "0/1"),
     (lambda p, lb, xs, ys, e: posterior_after(p, lb, xs[-1:], ys[-1:], e), "last example"),
-    (lambda p, lb, xs, ys, e: icl.posterior(p, lb, xs, ys, e), "last row"),
+    (lambda p, lb, xs, ys, e: icl.posterior(p, lb, xs, ys, e), "write it yourself"),
+    (lambda p, lb, xs, ys, e: np.array([posterior_after(p, lb, xs[:i], ys[:i], e)
+                                        for i in range(len(xs) + 1)]), "every prefix"),
 ])
 def test_posterior_mistakes(answer, keyword):
     verdict = check.posterior_after(answer)

@@ -305,8 +305,7 @@ def same(a, b, tol: float = 1e-6) -> bool:
         a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     except (TypeError, ValueError):
         return False
-    return a.shape == b.shape and bool(np.all(np.isfinite(b))) and bool(
-        np.allclose(a, b, rtol=tol, atol=tol))
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=tol, atol=tol, equal_nan=True))
 
 
 def explain(failed, candidates, tol: float = 1e-6):

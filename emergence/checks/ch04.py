@@ -16,12 +16,13 @@ import warnings
 import numpy as np
 
 from emergence import icl
-from emergence.checks import Wrong, checker, expect_function, expect_number, quiet_call
+from emergence.checks import (Wrong, checker, expect_function, expect_number, fmt, judge, outputs,
+                              page, quiet_call)
 
 __all__ = ["first_size_with_gain", "posterior_after", "icl_score", "previous_token_head",
            "induction_head", "N_VOCAB", "SEQ_LEN"]
 
-TOL = 1e-6
+PAGE = "ch04_in_context_learning"
 N_VOCAB, SEQ_LEN = 8, 20
 """The hand-built model of exercises 4.4 and 4.5: 8 tokens, 20 positions."""
 
@@ -39,37 +40,13 @@ def _call_allowing_none(function, *args, what: str):
                         "run it on one task in a new cell to find the failing line") from None
 
 
-def _same(a, b, tol: float = TOL) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    try:
-        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    return a.shape == b.shape and bool(np.allclose(a, b, rtol=tol, atol=tol, equal_nan=True))
+def _size(value):
+    """A size or NaN for None, so that "no model" compares like a number."""
+    return np.nan if value is None else float(value)
 
 
-def _explain(failed, candidates, tol: float = TOL):
-    """The hint of the first mistake that reproduces every failed (case, answer) pair, else None."""
-    for hint, wrong in candidates:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            try:
-                outs = [wrong(*case) for case, _ in failed]
-            except Exception:  # noqa: BLE001 -- a candidate that does not apply
-                continue
-        if all(_same(ans, out, tol) for out, (_, ans) in zip(outs, failed)):
-            return hint
-    return None
-
-
-def _fmt(value) -> str:
-    if value is None:
-        return "None"
-    a = np.asarray(value, dtype=float)
-    if a.ndim == 0:
-        return f"{float(a):.4g}"
-    return "[" + ", ".join(f"{x:.3g}" for x in a.ravel()[:8]) + (", ...]" if a.size > 8 else "]")
+def _agree_or_both_none(got, want) -> bool:
+    return (np.isnan(got) and np.isnan(want)) or bool(np.isclose(got, want, rtol=1e-9))
 
 
 # ---------------------------------------------------------------- 4.1 few-shot gain
@@ -110,67 +87,59 @@ def _wrong_first_sizes(table):
         return float(t.params[np.argmax(hit)]) if hit.any() else None
 
     return [
-        ("you returned the position of the model in the table (an index); return its parameter "
-         "count, table.params[i].", index),
+        ("you returned the position of the model in the table (an index), not its parameter "
+         "count.", index),
         ("that is the gain of one example (one-shot minus zero-shot); the exercise asks about "
          "few-shot, 50 examples.", lambda t, task, thr: _first_size(t, task, thr, "one-shot")),
         ("the gain is few-shot minus zero-shot, in that order.",
          lambda t, task, thr: _first_size(t, task, thr, "zero-shot", "few-shot")),
-        ("you compared the few-shot accuracy itself with the threshold; compare the gain, "
-         "few-shot minus zero-shot.", accuracy),
+        ("you compared the few-shot accuracy itself with the threshold; the exercise is about "
+         "the gain over zero-shot.", accuracy),
         ("you compared the ratio few-shot / zero-shot with the threshold; the gain is a "
          "difference in percentage points.", ratio),
         ("you returned the largest model above the threshold; the exercise asks for the "
          "smallest (the first as size grows).", last),
         ("you returned the model with the largest gain; the exercise asks for the smallest model "
          "whose gain reaches the threshold.", largest_gain),
-        ("'at least' includes equality: use gain >= threshold.", strict),
+        ("'at least' includes equality.", strict),
     ]
 
 
-@checker("4.1")
+def _read_size(out, label):
+    if isinstance(out, str):
+        raise Wrong(f"first_size_with_gain returned the string {out!r:.30} for {label}.",
+                    "return the model's parameter count (a number from table.params), not its "
+                    "name.")
+    return _size(None if out is None else expect_number(out, f"the answer for {label}"))
+
+
+@checker("4.1", reread=page(PAGE, "How the benefit grows with scale"))
 def first_size_with_gain(answer):
     """Check ``first_size_with_gain(table, task, threshold)`` on every task and several thresholds."""
     f = expect_function(answer, "first_size_with_gain")
     table = icl.gpt3_shots()
-    failed, first, outs = [], None, []
-    n = 0
-    for task in table.tasks:
-        for threshold in THRESHOLDS:
-            n += 1
-            out = _call_allowing_none(f, table, task, threshold,
-                                      what=f"first_size_with_gain(table, {task!r}, {threshold:g})")
-            outs.append(out)
-            want = _first_size(table, task, threshold)
-            if isinstance(out, str):
-                raise Wrong(f"first_size_with_gain returned the string {out!r} for {task}.",
-                            "return the model's parameter count (a number from table.params), "
-                            "not its name.")
-            if want is None:
-                if out is not None:
-                    failed.append(((table, task, threshold), out))
-                    first = first or (f"for {task} at threshold {threshold:g} no model gains that "
-                                      f"much, so the answer is None; you returned {_fmt(out)}.")
-                continue
-            got = None if out is None else expect_number(out, f"the answer for {task}")
-            if got is None or not np.isclose(got, want, rtol=1e-9):
-                failed.append(((table, task, threshold), got))
-                first = first or (f"for {task} at threshold {threshold:g} you returned {_fmt(got)}; "
-                                  f"expected {_fmt(want)}.")
-    if failed:
-        hint = _explain(failed, _wrong_first_sizes(table))
-        if hint is None and all(out is None for out in outs):
-            raise Wrong("first_size_with_gain returned None for every task and threshold.",
-                        "did you forget the `return` statement? None is right only when no "
-                        "model reaches the threshold.")
-        if hint is None and all(_first_size(*case) is None for case, _ in failed):
-            hint = "when no model reaches the threshold, return None (not 0, -1 or NaN)."
-        raise Wrong(first, hint or "gain = table.curve(task, 'few-shot') - table.curve(task, 'zero-shot'); "
-                    "return table.params at the first size (smallest first) with gain >= "
-                    "threshold, or None if there is none.")
+    cases = [((table, task, thr), f"{task} at threshold {thr:g}")
+             for task in table.tasks for thr in THRESHOLDS]
+
+    def run(*args):
+        return _call_allowing_none(f, *args, what=f"first_size_with_gain(table, {args[1]!r}, "
+                                   f"{args[2]:g})")
+
+    def fallback(failed):
+        if all(np.isnan(got) for _, got in failed):
+            return ("it returned None where some model does reach the threshold: did you forget "
+                    "the `return` statement?")
+        if all(_first_size(*case) is None for case, _ in failed):
+            return "when no model reaches the threshold there is no size to return (not 0, -1 or NaN)."
+        return ("for one task, list the models from small to large with their gain, and find "
+                "the first that reaches the threshold.")
+
+    judge(run, cases, lambda *a: _size(_first_size(*a)),
+          [(h, lambda *a, w=w: _size(w(*a))) for h, w in _wrong_first_sizes(table)], fallback,
+          what="first_size_with_gain", read=_read_size, agree=_agree_or_both_none, tol=1e-9)
     two, four = (_first_size(table, task, 10.0) / 1e9 for task in ("2D+", "4D+"))
-    return (f"right on all {n} cases. Fifty examples add at least 10 points on 2D+ from "
-            f"{two:g}B parameters on, and on 4D+ only at {four:g}B.")
+    return (f"right on all {len(cases)} cases. Fifty examples add at least 10 points on 2D+ "
+            f"from {two:g}B parameters on, and on 4D+ only at {four:g}B.")
 
 
 # ---------------------------------------------------------------- 4.2 exact posterior
@@ -215,59 +184,59 @@ def _wrong_posteriors():
 
     ref = lambda p, lb, xs, ys, e: icl.posterior(p, lb, xs, ys, e)[-1]  # noqa: E731
     return [
-        ("the posterior must sum to 1: divide prior × likelihood by its sum over concepts.",
+        ("the posterior must sum to 1 over the concepts.",
          lambda p, lb, xs, ys, e: p * product(p, lb, xs, ys, e)),
-        ("you left out the prior: posterior ∝ prior × likelihood.",
+        ("you left out the prior.",
          lambda p, lb, xs, ys, e: normalise(product(p, lb, xs, ys, e))),
         ("agreeing and disagreeing examples are swapped: an example that agrees with the "
-         "concept has probability 1 − noise, one that disagrees has probability noise.",
+         "concept should be the likely one.",
          lambda p, lb, xs, ys, e: normalise(p * product(p, lb, xs, ys, e, e, 1 - e))),
         ("you used a 0/1 likelihood (concept consistent or not); with label noise an "
-         "inconsistent example has probability `noise`, not 0.",
+         "inconsistent example is unlikely, not impossible.",
          lambda p, lb, xs, ys, e: normalise(p * product(p, lb, xs, ys, e, 1.0, 0.0))),
-        ("you used only the last example; the likelihood is the product over all k examples.",
+        ("you used only the last example; every example is evidence.",
          lambda p, lb, xs, ys, e: ref(p, lb, xs[-1:], ys[-1:], e)),
-        ("you added the likelihoods of the examples; independent examples multiply (or add "
-         "their logarithms).",
+        ("you added the likelihoods of the examples; independent pieces of evidence do not "
+         "add.",
          lambda p, lb, xs, ys, e: normalise(p * np.where(lb[:, xs] == ys[None, :], 1 - e,
                                                          e).sum(axis=1))),
         ("you returned the likelihood of each example rather than the posterior over concepts.",
          lambda p, lb, xs, ys, e: np.where(lb[:, xs] == ys[None, :], 1 - e, e)),
-        ("your answer is the posterior after every prefix; return only the last row, the "
-         "posterior after all k examples.",
+        ("your answer is the posterior after every prefix; the exercise asks for the one "
+         "after all k examples.",
          lambda p, lb, xs, ys, e: icl.posterior(p, lb, xs, ys, e)),
     ]
 
 
-@checker("4.2")
+def _read_posterior(out, label):
+    try:
+        got = np.asarray(out, dtype=float)
+    except (TypeError, ValueError):
+        raise Wrong(f"posterior_after returned a {type(out).__name__} for {label}.",
+                    "return a numpy array with one probability per concept.") from None
+    return got
+
+
+def _posterior_fallback(failed):
+    shapes = {np.shape(ans) for _, ans in failed}
+    if any(s != (6,) for s in shapes):
+        return f"return one probability per concept: an array of shape (6,), not {shapes.pop()}."
+    if any(np.any(np.isnan(a)) for _, a in failed):
+        return ("your answer contains NaN: think about what the evidence of zero examples is, "
+                "and avoid log(0).")
+    return ("apply Bayes' rule to one concept by hand on the worked example: its prior, the "
+            "probability of each example under it, and the normalisation.")
+
+
+@checker("4.2", reread=page(PAGE, "In-context learning as implicit Bayesian inference"))
 def posterior_after(answer):
     """Check ``posterior_after(prior, labels, xs, ys, noise)``: the exact posterior after k examples."""
-    f = expect_function(answer, "posterior_after")
-    failed, first = [], None
-    cases = _posterior_cases()
-    for prior, labels, xs, ys, noise, label in cases:
-        out = quiet_call(f, prior, labels, xs, ys, noise,
-                          what="posterior_after(prior, labels, xs, ys, noise)")
-        want = icl.posterior(prior, labels, xs, ys, noise)[-1]
-        try:
-            got = np.asarray(out, dtype=float)
-        except (TypeError, ValueError):
-            raise Wrong(f"posterior_after returned a {type(out).__name__} for {label}.",
-                        "return a numpy array with one probability per concept.") from None
-        if not _same(got, want):
-            failed.append(((prior, labels, xs, ys, noise), got))
-            first = first or (f"posterior_after gave {_fmt(got)} for {label}; expected "
-                              f"{_fmt(want)}.")
-    if failed:
-        shapes = {np.shape(ans) for _, ans in failed}
-        hint = _explain(failed, _wrong_posteriors(), tol=1e-6)
-        if hint is None and any(s != (6,) for s in shapes):
-            hint = f"return one probability per concept: an array of shape (6,), not {shapes.pop()}."
-        if hint is None and any(np.any(np.isnan(a)) for _, a in failed):
-            hint = ("your answer contains NaN: with no examples, multiply by an empty product "
-                    "(1), and avoid log(0) by working with probabilities or np.log of prior > 0.")
-        raise Wrong(first, hint or "posterior[c] ∝ prior[c] × Π_i (1 − noise if labels[c, x_i] "
-                    "== y_i else noise), normalised to sum to 1.")
+    f = expect_function(answer, "posterior_after", own=(icl.posterior,))
+    cases = [(case[:5], case[5]) for case in _posterior_cases()]
+    judge(outputs(f, "posterior_after(prior, labels, xs, ys, noise)"), cases,
+          lambda *a: icl.posterior(*a)[-1], _wrong_posteriors(), _posterior_fallback,
+          what="posterior_after", read=_read_posterior,
+          agree=lambda got, want: got.shape == want.shape and bool(np.allclose(got, want)))
     return (f"exact on {len(cases)} prompts, including ones with no examples, a zero prior and "
             "a contradictory example.")
 
@@ -302,19 +271,18 @@ def _icl_cases():
 
 def _wrong_scores():
     return [
-        ("the sign is reversed: late minus early, so that learning from context gives a "
-         "negative score.", lambda x, e, l: _score(x, l, e)),
+        ("the sign is reversed: learning from context should give a negative score.",
+         lambda x, e, l: _score(x, l, e)),
         ("off by one: losses[:, t] is already the loss on token t (column 0, the first token, "
-         "has no loss), so use columns `late` and `early` directly.",
-         lambda x, e, l: _score(x, e - 1, l - 1)),
-        ("off by one: losses[:, t] is the loss on token t; use columns `late` and `early`.",
+         "has no loss).", lambda x, e, l: _score(x, e - 1, l - 1)),
+        ("off by one: losses[:, t] is already the loss on token t.",
          lambda x, e, l: _score(x, e + 1, l + 1) if l + 1 < x.shape[1] else None),
         ("you used the last token; use the `late` argument.",
          lambda x, e, l: _score(x, e, -1)),
         ("you divided the losses; the score is a difference (in nats).",
          lambda x, e, l: float(np.mean(x[:, l]) / np.mean(x[:, e]))),
         ("you averaged the losses over a range of positions; the score compares two single "
-         "positions, `late` and `early`, each averaged over the sequences.",
+         "positions.",
          lambda x, e, l: float(np.nanmean(x[:, e:l + 1]) - np.nanmean(x[:, 1:e + 1]))),
     ]
 
@@ -322,32 +290,30 @@ def _wrong_scores():
 @checker("4.3")
 def icl_score(answer):
     """Check ``icl_score(losses, early, late)`` on synthetic and real per-token losses."""
-    f = expect_function(answer, "icl_score")
-    failed, first = [], None
+    f = expect_function(answer, "icl_score", own=(icl.icl_score,))
     cases = _icl_cases()
-    for (losses, early, late), label in cases:
-        out = quiet_call(f, losses, early, late, what="icl_score(losses, early, late)")
-        if np.ndim(out) == 1 and np.shape(out)[0] == losses.shape[0]:
-            raise Wrong(f"icl_score returned one number per sequence ({np.shape(out)[0]}) for "
-                        f"{label}.", "average over the sequences (axis 0) before or after the "
-                        "subtraction, and return a single number.")
-        if np.ndim(out) == 1 and np.shape(out)[0] == losses.shape[1]:
+
+    def read(out, label):
+        n_seq, n_pos = dict((lbl, x.shape) for (x, _, _), lbl in cases)[label]
+        if np.ndim(out) == 1 and np.shape(out)[0] == n_seq:
+            raise Wrong(f"icl_score returned one number per sequence ({n_seq}) for {label}.",
+                        "the score is one number for the whole array of sequences.")
+        if np.ndim(out) == 1 and np.shape(out)[0] == n_pos:
             raise Wrong(f"icl_score returned one number per position for {label}.",
-                        "average over the sequences (axis 0), not over positions, and then "
-                        "subtract the two positions you need.")
-        got = np.nan if isinstance(out, float | np.floating) and np.isnan(out) else \
+                        "the score is one number: average over the sequences, not over "
+                        "positions.")
+        return np.nan if isinstance(out, float | np.floating) and np.isnan(out) else \
             expect_number(out, f"icl_score on {label}")
-        want = _score(losses, early, late)
-        if not np.isclose(got, want, rtol=1e-6, atol=1e-9):
-            failed.append(((losses, early, late), got))
-            first = first or f"icl_score gave {got:.4f} on {label}; expected {want:.4f}."
-    if failed:
-        hint = _explain(failed, _wrong_scores())
-        if hint is None and any(np.isnan(ans) for _, ans in failed):
-            hint = ("your score is NaN on some arrays: column 0 is NaN (the first token has no "
-                    "context). Use only the columns `early` and `late`, or np.nanmean.")
-        raise Wrong(first, hint or "mean over sequences of losses[:, late] minus mean of "
-                    "losses[:, early].")
+
+    def fallback(failed):
+        if any(np.isnan(ans) for _, ans in failed):
+            return ("your score is NaN on some arrays: column 0 is NaN (the first token has no "
+                    "context), and your score uses it.")
+        return "compare the mean loss at two positions: the late one and the early one."
+
+    judge(outputs(f, "icl_score(losses, early, late)"), cases, _score, _wrong_scores(),
+          fallback, what="icl_score", read=read,
+          agree=lambda got, want: bool(np.isclose(got, want, rtol=1e-6, atol=1e-9)))
     trained = icl.load_runs()["two_layer_seed0"]
     return (f"right on {len(cases)} loss arrays. A model that ignores its context scores about "
             f"0; the lab's two-layer model reaches {trained.icl[-1]:.1f} nats after "
@@ -466,7 +432,7 @@ def _layout_note(sizes) -> str:
             "layout['seq_len'] — not from N_VOCAB and SEQ_LEN.)")
 
 
-@checker("4.4")
+@checker("4.4", reread=page(PAGE, "How two heads make one algorithm"))
 def previous_token_head(answer):
     """Check ``previous_token_circuits(layout) -> (qk1, ov1)``: after layer 1, slot 'previous'
     holds token t − 1 at every position t."""
@@ -546,7 +512,7 @@ def _induction_report(circuits, sizes):
     return False, (msg, hint)
 
 
-@checker("4.5")
+@checker("4.5", reread=page(PAGE, "How two heads make one algorithm"))
 def induction_head(previous, induction):
     """Check ``induction_circuits(layout) -> (qk2, ov2)`` on top of the previous-token head:
     does the two-layer model copy the token that followed the last occurrence?"""
