@@ -10,9 +10,9 @@ Three parts.
   intermediate state.
 - **Two ways to learn it**, trained with :mod:`emergence.nn` on the same kind of
   fresh random sequences, with the same number of updates and batch size.
-  *Direct* (:func:`train_direct`): an MLP reads all ``k`` symbols and answers the
+  *Direct* (:class:`DirectConfig`, trained by :func:`train`): an MLP reads all ``k`` symbols and answers the
   final state in one shot, one model per ``k`` (trained side by side, see
-  :class:`StackedMLP`). *Step by step* (:func:`train_stepper`): an MLP with one
+  :class:`StackedMLP`). *Step by step* (:class:`StepperConfig`): an MLP with one
   hidden layer of the same width reads the state it wrote last and the next symbol
   and writes the next state; applied ``k`` times, feeding on its own outputs, it
   answers chains of any length (:func:`evaluate_stepper`). It has as many
@@ -44,8 +44,8 @@ from .nn.layers import Module
 from .nn.tensor import Tensor
 
 __all__ = ["TASKS", "SYMBOLS", "step", "parity_step", "run_chain", "sample_symbols",
-           "encode_sequence", "encode_step", "streams", "StackedMLP", "DirectResult",
-           "train_direct", "evaluate_direct", "StepperResult", "train_stepper",
+           "encode_sequence", "encode_step", "streams", "StackedMLP", "DirectConfig",
+           "StepperConfig", "DirectResult", "StepperResult", "train", "evaluate_direct",
            "evaluate_stepper", "chain_success", "required_step_accuracy", "scale_model",
            "crossover_scale", "published", "DATA", "SWEEP_COLUMNS", "Sweep", "load_sweep"]
 
@@ -218,71 +218,139 @@ def _check_ks(ks) -> list[int]:
     return ks
 
 
-def _fit(model, loss_fn, next_batch, lr, steps, progress, checkpoints, evaluate):
+LIVE_KS = (2, 4, 6, 8, 10, 12)
+"""The chain lengths the lab trains live."""
+
+
+def _fit(model, loss_fn, next_batch, config, progress, evaluate):
     """AdamW training; ``evaluate()`` runs after each checkpoint's number of updates."""
-    optimizer = nn.AdamW(model, lr=lr, weight_decay=0.0)
-    if checkpoints is None:
-        return nn.train(model, loss_fn, optimizer, steps, batches=next_batch,
-                        progress=progress), {}
-    marks = sorted({check_int("checkpoints", c, min=1, max=steps) for c in checkpoints})
-    every = math.gcd(*marks, steps)
-    done, results = [0], {}
+    optimizer = nn.AdamW(model, lr=config.lr, weight_decay=0.0)
+    results = {}
 
-    def on_eval(_):  # nn.train evaluates at 0, every, 2*every, ..., steps
-        if done[0] in marks:
-            results[done[0]] = evaluate()
-        done[0] += every
-        return {}
+    def at_checkpoints(step, _model):
+        if step in config.checkpoints:
+            results[step] = evaluate()
 
-    history = nn.train(model, loss_fn, optimizer, steps, batches=next_batch, progress=progress,
-                       eval_every=every, eval_fn=on_eval)
+    history = nn.train(model, loss_fn, optimizer, config.steps, batches=next_batch,
+                       on_step=at_checkpoints if config.checkpoints else None, progress=progress)
     return history, results
 
 
-def _check_training(steps, hidden, batch, lr) -> tuple:
-    return (check_int("steps", steps, min=0), check_int("hidden", hidden, min=1),
-            check_int("batch", batch, min=1), check_float("lr", lr, min=0, min_open=True))
+def _check_training(config) -> None:
+    check_int("steps", config.steps, min=0), check_int("hidden", config.hidden, min=1)
+    check_int("batch", config.batch, min=1), check_float("lr", config.lr, min=0, min_open=True)
+    check_int("seed", config.seed, min=0), check_int("n_test", config.n_test, min=1)
+    object.__setattr__(config, "checkpoints", tuple(sorted(
+        {check_int("checkpoints", c, min=1, max=config.steps) for c in config.checkpoints})))
+
+
+@dataclass(frozen=True)
+class DirectConfig:
+    """Direct learners, one per chain length in ``ks``; the defaults are the lab's live run.
+
+    ``steps`` AdamW updates (``lr``) on ``batch`` fresh sequences per model, ``hidden`` units,
+    inputs zero-padded to ``width`` symbols (default ``max(ks)``), seeded by ``seed``.
+    ``checkpoints`` (update counts up to ``steps``) adds ``result.checkpoints``,
+    ``{updates: evaluate_direct(result, n_test)}``.
+    """
+
+    task: str = "cups"
+    ks: tuple = LIVE_KS
+    steps: int = 300
+    hidden: int = 128
+    batch: int = 256
+    lr: float = 3e-3
+    seed: int = 0
+    width: int | None = 16
+    checkpoints: tuple = ()
+    n_test: int = 2000
+
+    def __post_init__(self):
+        _task(self.task)
+        object.__setattr__(self, "ks", tuple(_check_ks(self.ks)))
+        if self.width is not None:
+            check_int("width", self.width, min=max(self.ks))
+        _check_training(self)
+
+
+@dataclass(frozen=True)
+class StepperConfig:
+    """The step-by-step learner; the defaults are the lab's live run.
+
+    Trained on the intermediate steps of fresh chains of length ``chain``; ``checkpoints``
+    (what to measure, not how to train) adds
+    ``{updates: evaluate_stepper(result, checkpoint_ks, n_test)}``.
+    """
+
+    task: str = "cups"
+    steps: int = 300
+    hidden: int = 128
+    batch: int = 256
+    lr: float = 3e-3
+    seed: int = 0
+    chain: int = 16
+    checkpoints: tuple = ()
+    checkpoint_ks: tuple = LIVE_KS
+    n_test: int = 2000
+
+    def __post_init__(self):
+        _task(self.task)
+        check_int("chain", self.chain, min=1)
+        object.__setattr__(self, "checkpoint_ks", tuple(_check_ks(self.checkpoint_ks)))
+        _check_training(self)
 
 
 @dataclass
 class DirectResult:
-    """Direct models, one per chain length ``ks[i]``, and their training history."""
+    """Direct models, one per chain length ``config.ks[i]``, and their training history."""
 
-    task: str
-    ks: list
+    config: DirectConfig
     model: StackedMLP
     history: nn.History
     checkpoints: dict = field(default_factory=dict)
+
+    @property
+    def task(self) -> str:
+        return self.config.task
+
+    @property
+    def ks(self) -> list:
+        return list(self.config.ks)
 
     def parameters(self) -> dict:
         """Parameters of the direct model for each k."""
         return {k: self.model.parameters_of(i) for i, k in enumerate(self.ks)}
 
 
-def train_direct(task: str, ks, *, steps: int = 1000, hidden: int = 128, batch: int = 256,
-                 lr: float = 3e-3, seed: int = 0, width: int | None = None, checkpoints=None,
-                 n_test: int = 2000, progress: bool = True) -> DirectResult:
-    """Train one direct model per ``k``: all ``k`` symbols in, the final state out.
+def train(config, *, progress: bool = True):
+    """Train the learner that ``config`` describes: a :class:`DirectConfig` gives a
+    :class:`DirectResult`, a :class:`StepperConfig` a :class:`StepperResult`."""
+    if isinstance(config, DirectConfig):
+        return _train_direct(config, progress)
+    if isinstance(config, StepperConfig):
+        return _train_stepper(config, progress)
+    raise TypeError(f"config must be a DirectConfig or a StepperConfig, got "
+                    f"{type(config).__name__}")
 
-    ``checkpoints`` (update counts up to ``steps``) adds ``result.checkpoints``,
-    ``{updates: evaluate_direct(...)}``: with a constant learning rate, a run of
-    ``steps`` updates passes through the state of every shorter run.
+
+def _train_direct(config: DirectConfig, progress: bool) -> DirectResult:
+    """One direct model per ``k``: all ``k`` symbols in, the final state out.
 
     Each update gives every model ``batch`` fresh random sequences of its length
     (none is reused on purpose; for small ``k`` they repeat by chance) and takes
     one AdamW step on the sum over models of each model's mean cross-entropy, so
-    each model gets exactly the gradient it would get if trained alone. Inputs are
-    zero-padded to ``width`` symbols (default ``max(ks)``); with the same ``width``, a
-    model's run is bit-identical whichever other lengths are stacked with it (a
-    different padding changes the floating-point rounding of the matrix products).
+    each model gets exactly the gradient it would get if trained alone. With the same
+    ``width``, a model's run is bit-identical whichever other lengths are stacked with it
+    (a different padding changes the floating-point rounding of the matrix products).
+    With a constant learning rate, a run of ``steps`` updates passes through the state of
+    every shorter run: that is what ``checkpoints`` records.
     """
-    table = _task(task)
-    ks = _check_ks(ks)
-    steps, hidden, batch, lr = _check_training(steps, hidden, batch, lr)
-    rngs = [streams(seed, 1, k) for k in ks]
+    table = _task(config.task)
+    ks, batch = list(config.ks), config.batch
+    rngs = [streams(config.seed, 1, k) for k in ks]
     n_sym = table.shape[1]
-    width = max(ks) if width is None else check_int("width", width, min=max(ks))
-    model = StackedMLP([k * n_sym for k in ks], hidden, table.shape[0], rngs=rngs,
+    width = max(ks) if config.width is None else config.width
+    model = StackedMLP([k * n_sym for k in ks], config.hidden, table.shape[0], rngs=rngs,
                        width=width * n_sym, dtype=np.float64)
     eye = np.eye(n_sym, dtype=np.float32)
 
@@ -302,10 +370,10 @@ def train_direct(task: str, ks, *, steps: int = 1000, hidden: int = 128, batch: 
             loss = loss + nn.softmax_cross_entropy(logits[i], y[i])
         return loss
 
-    result = DirectResult(task, ks, model, nn.History())
+    result = DirectResult(config, model, nn.History())
     result.history, result.checkpoints = _fit(
-        model, loss_fn, next_batch, lr, steps, progress, checkpoints,
-        lambda: evaluate_direct(result, n_test))
+        model, loss_fn, next_batch, config, progress,
+        lambda: evaluate_direct(result, config.n_test))
     return result
 
 
@@ -335,28 +403,27 @@ def evaluate_direct(result: DirectResult, n: int = 2000, seed: int = 12345) -> d
 class StepperResult:
     """The step model and its training history."""
 
-    task: str
+    config: StepperConfig
     model: nn.MLP
     history: nn.History
     checkpoints: dict = field(default_factory=dict)
 
+    @property
+    def task(self) -> str:
+        return self.config.task
 
-def train_stepper(task: str, *, steps: int = 1000, hidden: int = 128, batch: int = 256,
-                  lr: float = 3e-3, seed: int = 0, chain: int = 16, checkpoints=None,
-                  checkpoint_ks=(16,), n_test: int = 2000,
-                  progress: bool = True) -> StepperResult:
-    """Train the step model: (state written last, next symbol) in, next state out.
+
+def _train_stepper(config: StepperConfig, progress: bool) -> StepperResult:
+    """The step model: (state written last, next symbol) in, next state out.
 
     Its training data are the intermediate steps of fresh random chains of length
     ``chain`` (one random position per chain), like a scratchpad in the training
     text. For both tasks it has the shape of the direct model for ``k = 2``.
-    ``checkpoints`` adds ``{updates: evaluate_stepper(..., checkpoint_ks)}``.
     """
+    task, batch, chain = config.task, config.batch, config.chain
     table = _task(task)
-    steps, hidden, batch, lr = _check_training(steps, hidden, batch, lr)
-    chain = check_int("chain", chain, min=1)
-    rng = streams(seed, 2)
-    model = nn.MLP([sum(table.shape), hidden, table.shape[0]], rng=rng, dtype=np.float64)
+    rng = streams(config.seed, 2)
+    model = nn.MLP([sum(table.shape), config.hidden, table.shape[0]], rng=rng, dtype=np.float64)
     rows = np.arange(batch)
 
     def next_batch(_):
@@ -368,10 +435,10 @@ def train_stepper(task: str, *, steps: int = 1000, hidden: int = 128, batch: int
     def loss_fn(m, b):
         return nn.softmax_cross_entropy(m(b[0]), b[1])
 
-    result = StepperResult(task, model, nn.History())
+    result = StepperResult(config, model, nn.History())
     result.history, result.checkpoints = _fit(
-        model, loss_fn, next_batch, lr, steps, progress, checkpoints,
-        lambda: evaluate_stepper(result, checkpoint_ks, n_test))
+        model, loss_fn, next_batch, config, progress,
+        lambda: evaluate_stepper(result, config.checkpoint_ks, config.n_test))
     return result
 
 

@@ -45,6 +45,8 @@ def first_reaching(x, values, level: float):
     """
     x, values = _xy(x, values, ndim=(1, 2))
     level = check_float("level", level)
+    if not len(x):
+        return scalar_or_array(np.full(values.shape[1:], np.nan))
     hit = values >= level
     return scalar_or_array(np.where(hit.any(axis=0), x[np.argmax(hit, axis=0)], np.nan))
 

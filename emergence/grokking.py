@@ -6,9 +6,10 @@ The pieces, in the order the chapter uses them:
   random (seeded) into a training set and a test set.
 - :class:`GrokMLP` (shared embedding of ``a`` and ``b``, concatenated, one ReLU layer) and
   :class:`GrokTransformer` (one layer reading ``a b =``): the two models.
-- :func:`train`: full-batch AdamW with the ``emergence.nn`` engine; returns a
-  :class:`GrokHistory` of train/test loss and accuracy and the weight norm at every
-  evaluation step (and, on request, snapshots of the embedding table).
+- :class:`GrokConfig` (its defaults are the lab's live run) and :func:`train`: full-batch
+  AdamW with the ``emergence.nn`` engine; returns a :class:`GrokHistory` (built on
+  ``nn.History``) of train/test loss and accuracy and the weight norm at every evaluation
+  step (and, on request, snapshots of the embedding table).
 - Analysis: :func:`milestone`, :func:`phases` (memorisation, plateau, generalisation),
   :func:`outcome` (grokked / memorised only / never fit), :func:`fourier_power` and
   :func:`key_frequencies` of a learned embedding.
@@ -18,31 +19,68 @@ The pieces, in the order the chapter uses them:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
 from . import nn
 from ._validate import check_array, check_choice, check_float, check_int, rng_from
+from .curves import first_reaching
 from .data import DATA, SavedRun, load_runs, read_table, save_runs
 
 __all__ = ["OPERATIONS", "ModularData", "modular_data", "GrokMLP", "GrokTransformer",
            "GrokHistory", "train", "milestone", "milestones", "phases", "outcome", "OUTCOMES",
            "TRAIN_LEVEL", "TEST_LEVEL", "fourier_power", "key_frequencies", "frequency_plane",
-           "LIVE", "SWEEP_FRACS", "SWEEP_WEIGHT_DECAYS", "run_cell", "phase_row",
+           "GrokConfig", "SWEEP_FRACS", "SWEEP_WEIGHT_DECAYS", "run_cell", "phase_row",
            "load_phase_diagram", "load_sweep_runs", "PHASE_COLUMNS"]
 
 OPERATIONS = ("add", "sub", "mul", "div")
 TRAIN_LEVEL, TEST_LEVEL = 0.99, 0.95  # "memorised" and "generalised" milestones
 OUTCOMES = ("grokked", "memorised only", "never fit")
 
-LIVE = dict(p=59, operation="add", frac=0.4, seed=0, model="mlp", embed=64, hidden=128,
-            lr=2e-2, weight_decay=1.0, steps=1000, eval_every=10)
-"""The configuration the lab trains live; also the sweep's, at each fraction × weight decay."""
+
+
+@dataclass(frozen=True)
+class GrokConfig:
+    """The settings of a grokking run. The defaults are the lab's live run, and the sweep's
+    at every training fraction × weight decay.
+
+    The data: ``a ∘ b mod p`` (``operation``), a fraction ``frac`` of all pairs for training,
+    split by ``seed``. The model: ``"mlp"`` (``embed``, ``hidden`` as in :class:`GrokMLP`) or
+    ``"transformer"`` (``embed`` is ``d_model``, ``hidden`` the MLP width), initial weights
+    seeded by ``model_seed``. Training: ``steps`` full-batch AdamW updates with learning rate
+    ``lr`` and ``weight_decay``, evaluated every ``eval_every`` steps.
+    """
+
+    p: int = 59
+    operation: str = "add"
+    frac: float = 0.4
+    seed: int = 0
+    model: str = "mlp"
+    embed: int = 64
+    hidden: int = 128
+    lr: float = 2e-2
+    weight_decay: float = 1.0
+    steps: int = 1000
+    eval_every: int = 10
+    model_seed: int = 0
+
+    def __post_init__(self):
+        check_choice("model", self.model, ("mlp", "transformer"))
+        check_int("embed", self.embed, min=1), check_int("hidden", self.hidden, min=1)
+        check_float("lr", self.lr, min=0, min_open=True)
+        check_float("weight_decay", self.weight_decay, min=0)
+        check_int("steps", self.steps, min=1), check_int("eval_every", self.eval_every, min=1)
+        check_int("model_seed", self.model_seed, min=0)
+
+    def data(self) -> "ModularData":
+        """This run's training and test pairs (:func:`modular_data`)."""
+        return modular_data(self.p, self.operation, self.frac, self.seed)
+
 
 SWEEP_FRACS = (0.2, 0.3, 0.4, 0.5, 0.6)
 SWEEP_WEIGHT_DECAYS = (0.0, 0.3, 1.0, 3.0, 10.0)
-"""The phase diagram: ``LIVE`` (same budget) at every training fraction × weight decay."""
+"""The phase diagram: :class:`GrokConfig` (same budget) at every training fraction × weight decay."""
 
 
 # ---------------------------------------------------------------- the dataset
@@ -89,8 +127,8 @@ class ModularData:
                 f"{self.n_train} for training ({self.frac:.0%}), {self.n_test} for testing")
 
 
-def modular_data(p: int = 59, operation: str = "add", frac: float = 0.4,
-                 seed: int = 0) -> ModularData:
+def modular_data(p: int = GrokConfig.p, operation: str = GrokConfig.operation,
+                 frac: float = GrokConfig.frac, seed: int = GrokConfig.seed) -> ModularData:
     """Every pair ``(a, b)`` with its answer ``a ∘ b mod p``, split at random into train/test.
 
     Pairs are listed row by row (``a`` major: (0,0), (0,1), …); ``b`` runs over ``[0, p)``,
@@ -177,33 +215,55 @@ class GrokTransformer(nn.Module):
 
 @dataclass(eq=False)
 class GrokHistory:
-    """Metrics at every evaluation step of a run (arrays aligned with ``steps``).
+    """A grokking run: its :class:`GrokConfig` and its :class:`nn.History`.
 
-    ``embeddings`` (if kept) has shape ``(len(steps), p, dim)``; ``model`` is the trained
-    model (not stored by :meth:`to_arrays`).
+    The metrics of :data:`METRICS` (train/test loss and accuracy, weight norm) are recorded at
+    every evaluation step ``steps``; each is an array aligned with ``steps``. ``embeddings`` (if
+    kept) has shape ``(len(steps), p, dim)``; ``model`` is the trained model (not saved).
     """
 
-    steps: np.ndarray
-    train_loss: np.ndarray
-    train_acc: np.ndarray
-    test_loss: np.ndarray
-    test_acc: np.ndarray
-    weight_norm: np.ndarray
-    config: dict
+    config: GrokConfig
+    history: nn.History = field(repr=False)
     embeddings: np.ndarray | None = field(default=None, repr=False)
     model: object = field(default=None, repr=False)
 
     METRICS = ("train_loss", "train_acc", "test_loss", "test_acc", "weight_norm")
+
+    @property
+    def steps(self) -> np.ndarray:
+        return self.history.eval_steps
+
+    @property
+    def train_loss(self) -> np.ndarray:
+        return self.history.evals["train_loss"]
+
+    @property
+    def train_acc(self) -> np.ndarray:
+        return self.history.evals["train_acc"]
+
+    @property
+    def test_loss(self) -> np.ndarray:
+        return self.history.evals["test_loss"]
+
+    @property
+    def test_acc(self) -> np.ndarray:
+        return self.history.evals["test_acc"]
+
+    @property
+    def weight_norm(self) -> np.ndarray:
+        return self.history.evals["weight_norm"]
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The metrics as ``{name: array}`` (``steps`` included), for :func:`save_sweep_runs`."""
         return {k: np.asarray(getattr(self, k)) for k in ("steps", *self.METRICS)}
 
     @classmethod
-    def from_arrays(cls, arrays, config: dict | None = None) -> "GrokHistory":
-        """Rebuild a history saved with :meth:`to_arrays`."""
-        return cls(**{k: np.asarray(arrays[k]) for k in ("steps", *cls.METRICS)},
-                   config=dict(config or {}))
+    def from_arrays(cls, arrays, config: GrokConfig) -> "GrokHistory":
+        """Rebuild a history saved with :meth:`to_arrays` (its evaluations; no per-step loss)."""
+        history = nn.History()
+        history.eval_steps = np.asarray(arrays["steps"])
+        history.evals = {k: np.asarray(arrays[k]) for k in cls.METRICS}
+        return cls(config, history)
 
     def at(self, step: int) -> int:
         """Index of the evaluation at ``step`` (the latest one not after it)."""
@@ -215,13 +275,9 @@ def _weight_norm(model: nn.Module) -> float:
     return float(np.sqrt(sum(float(np.vdot(w.data, w.data)) for w in model.parameters())))
 
 
-def train(data: ModularData | None = None, *, model: str = "mlp", embed: int = 64,
-          hidden: int = 128, lr: float = 2e-2, weight_decay: float = 1.0, steps: int = 1000,
-          eval_every: int = 10, seed: int = 0, keep_embeddings: bool = False,
+def train(config: GrokConfig = GrokConfig(), *, keep_embeddings: bool = False,
           progress: bool = True) -> GrokHistory:
-    """Train a model on ``data`` (default: ``modular_data()``), full batch, AdamW; the history.
-
-    The defaults are the lab's live run (:data:`LIVE`).
+    """Train the model of ``config`` on its modular data, full batch, AdamW; the history.
 
     AdamW with ``betas=(0.9, 0.98)`` (as Power et al. and Nanda et al.), cross-entropy,
     one update per step on the whole training set, in float64: in float32 the rounding of
@@ -229,22 +285,14 @@ def train(data: ModularData | None = None, *, model: str = "mlp", embed: int = 6
     that moves the milestones; in float64 it does not. Every ``eval_every`` steps (and at 0 and
     at the end) it records the loss and accuracy on the training and the test pairs and the
     L2 norm of all parameters; with ``keep_embeddings`` also a copy of the embedding table.
-    ``model`` is ``"mlp"`` (``embed``, ``hidden`` as in :class:`GrokMLP`) or
-    ``"transformer"`` (``embed`` is ``d_model``, ``hidden`` the MLP width); ``seed`` seeds
-    the initial weights (the split has its own seed, ``data.seed``).
     """
-    data = modular_data() if data is None else data
-    if not isinstance(data, ModularData):
-        raise TypeError(f"data must come from modular_data(), got {type(data).__name__}")
-    check_choice("model", model, ("mlp", "transformer"))
-    embed, hidden = check_int("embed", embed, min=1), check_int("hidden", hidden, min=1)
-    lr = check_float("lr", lr, min=0, min_open=True)
-    weight_decay = check_float("weight_decay", weight_decay, min=0)
-    steps, eval_every = check_int("steps", steps, min=1), check_int("eval_every", eval_every, min=1)
-    seed = check_int("seed", seed, min=0)
-    net = (GrokMLP(data.p, embed, hidden, rng=seed) if model == "mlp"
-           else GrokTransformer(data.p, embed, 4, hidden, rng=seed))
-    optimizer = nn.AdamW(net, lr=lr, betas=(0.9, 0.98), weight_decay=weight_decay)
+    if not isinstance(config, GrokConfig):
+        raise TypeError(f"config must be a GrokConfig, got {type(config).__name__}")
+    data = config.data()
+    net = (GrokMLP(data.p, config.embed, config.hidden, rng=config.model_seed)
+           if config.model == "mlp"
+           else GrokTransformer(data.p, config.embed, 4, config.hidden, rng=config.model_seed))
+    optimizer = nn.AdamW(net, lr=config.lr, betas=(0.9, 0.98), weight_decay=config.weight_decay)
     snapshots = []
 
     def loss_fn(m):
@@ -263,14 +311,9 @@ def train(data: ModularData | None = None, *, model: str = "mlp", embed: int = 6
             snapshots.append(m.embedding())
         return out
 
-    history = nn.train(net, loss_fn, optimizer, steps, eval_every=eval_every, eval_fn=eval_fn,
-                       progress=progress)
-    config = dict(p=data.p, operation=data.operation, frac=data.frac, seed=data.seed, model=model,
-                  embed=embed, hidden=hidden, lr=lr, weight_decay=weight_decay, steps=steps,
-                  eval_every=eval_every, model_seed=seed)
-    return GrokHistory(history.eval_steps.copy(), *(history.evals[k] for k in GrokHistory.METRICS),
-                       config=config, embeddings=np.stack(snapshots) if keep_embeddings else None,
-                       model=net)
+    history = nn.train(net, loss_fn, optimizer, config.steps, eval_every=config.eval_every,
+                       eval_fn=eval_fn, progress=progress)
+    return GrokHistory(config, history, np.stack(snapshots) if keep_embeddings else None, net)
 
 
 # ---------------------------------------------------------------- analysis of a history
@@ -288,9 +331,8 @@ def milestone(steps, values, level: float) -> int | None:
     if len(steps) != len(values):
         raise ValueError(f"steps and values must have the same length, got {len(steps)} "
                          f"and {len(values)}")
-    level = check_float("level", level)
-    hit = np.flatnonzero(values >= level)
-    return int(steps[hit[0]]) if hit.size else None
+    step = first_reaching(steps, values, level)
+    return None if np.isnan(step) else int(step)
 
 
 def milestones(history: GrokHistory, train_level: float = TRAIN_LEVEL,
@@ -403,28 +445,23 @@ PHASE_COLUMNS = ("frac", "weight_decay", "seed", "outcome", "step_train99", "ste
 
 def run_cell(frac: float, weight_decay: float, *, progress: bool = False,
              keep_embeddings: bool = False, **overrides) -> GrokHistory:
-    """Train the :data:`LIVE` configuration at one training fraction and weight decay.
-
-    This is one cell of the phase diagram; ``overrides`` change other ``LIVE`` settings.
-    """
-    config = dict(LIVE, frac=frac, weight_decay=weight_decay, **overrides)
-    data = modular_data(config.pop("p"), config.pop("operation"), config.pop("frac"),
-                        config.pop("seed"))
-    return train(data, seed=data.seed, progress=progress, keep_embeddings=keep_embeddings,
-                 **config)
+    """Train :class:`GrokConfig` at one training fraction and weight decay (one cell of the
+    phase diagram); ``overrides`` change other settings."""
+    config = replace(GrokConfig(), frac=frac, weight_decay=weight_decay, **overrides)
+    return train(config, progress=progress, keep_embeddings=keep_embeddings)
 
 
 def phase_row(history: GrokHistory) -> dict:
     """One row of the phase diagram (the columns of :data:`PHASE_COLUMNS`) for a finished run."""
     t_train, t_test = milestones(history)
     c = history.config
-    return dict(frac=c["frac"], weight_decay=c["weight_decay"], seed=c["seed"],
+    return dict(frac=c.frac, weight_decay=c.weight_decay, seed=c.seed,
                 outcome=outcome(history), step_train99=t_train,
                 step_onset=None if t_train is None else _onset(history, t_train, 0.1, TEST_LEVEL),
                 step_test95=t_test, final_train_acc=round(float(history.train_acc[-1]), 4),
                 final_test_acc=round(float(history.test_acc[-1]), 4),
-                final_weight_norm=round(float(history.weight_norm[-1]), 2), steps=c["steps"],
-                p=c["p"], embed=c["embed"], hidden=c["hidden"], lr=c["lr"],
+                final_weight_norm=round(float(history.weight_norm[-1]), 2), steps=c.steps,
+                p=c.p, embed=c.embed, hidden=c.hidden, lr=c.lr,
                 source="this course: scripts/grokking_sweep.py (emergence.grokking.run_cell)")
 
 
@@ -435,8 +472,9 @@ def load_phase_diagram(path=PHASE_DIAGRAM) -> list[dict]:
 
 def save_sweep_runs(histories, path=SWEEP_RUNS) -> None:
     """Write finished runs' curves and final embedding tables (float32) in the runs format."""
-    save_runs(path, {f"frac{h.config['frac']}_wd{h.config['weight_decay']}": SavedRun(
-        h.config, dict(h.to_arrays(), final_embedding=h.model.embedding().astype(np.float32)))
+    save_runs(path, {f"frac{h.config.frac}_wd{h.config.weight_decay}": SavedRun(
+        asdict(h.config),
+        dict(h.to_arrays(), final_embedding=h.model.embedding().astype(np.float32)))
         for h in histories})
 
 
@@ -444,7 +482,7 @@ def load_sweep_runs(path=SWEEP_RUNS) -> dict[tuple[float, float], GrokHistory]:
     """Every sweep run's curves and final embedding, keyed by ``(frac, weight_decay)``."""
     runs = {}
     for config, arrays in load_runs(path).values():
-        history = GrokHistory.from_arrays(arrays, config)
+        history = GrokHistory.from_arrays(arrays, GrokConfig(**config))
         history.embeddings = arrays["final_embedding"][None]
-        runs[config["frac"], config["weight_decay"]] = history
+        runs[history.config.frac, history.config.weight_decay] = history
     return runs

@@ -16,12 +16,12 @@ Three parts, each small enough to read in one sitting:
   (:func:`attention_only_transformer`), per-token losses and the in-context-learning score
   (:func:`per_position_loss`, :func:`icl_score`), head diagnostics
   (:func:`previous_token_score`, :func:`induction_score`), a training run that records all of
-  them (:func:`train_induction`), the window of fastest improvement (:func:`phase_change`), and
+  them (:class:`InductionConfig`, :func:`train`), the window of fastest improvement (:func:`phase_change`), and
   a transformer whose circuits are set by hand (:func:`hand_built_transformer`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -35,7 +35,7 @@ __all__ = ["SETTINGS", "ShotTable", "gpt3_shots",
            "sample_demonstrations", "icl_accuracy",
            "repeated_sequences", "attention_only_transformer", "token_losses",
            "per_position_loss", "icl_score", "attention_patterns", "previous_token_score",
-           "induction_score", "InductionRun", "train_induction", "PhaseChange", "phase_change",
+           "induction_score", "InductionConfig", "InductionRun", "train", "PhaseChange", "phase_change",
            "save_runs", "load_runs", "residual_layout", "hand_built_transformer", "predict"]
 
 
@@ -326,19 +326,69 @@ def induction_score(patterns, periods) -> np.ndarray:
     return (mass * weight).sum(axis=(0, -1)) / weight.sum()
 
 
+@dataclass(frozen=True)
+class InductionConfig:
+    """The settings of an induction-head run; the defaults are the lab's live run.
+
+    The data: ``batch_size`` fresh sequences of ``seq_len`` tokens (vocabulary ``n_vocab``) per
+    step, a ``repeat_fraction`` of them repeating a segment with a period in
+    [``min_period``, ``max_period``] (the rest random tokens). The model: an attention-only
+    transformer with ``n_layers`` layers of ``n_heads`` heads, width ``d_model``, trained with
+    AdamW (``lr``, no weight decay) for ``steps`` steps from ``seed``. Every ``eval_every``
+    steps the run measures ``n_eval`` held-out sequences; the ICL score is the loss on token
+    ``late`` (default: the last) minus the loss on token ``early``. At each step in
+    ``checkpoints`` it keeps the attention patterns on a probe sequence of period 8.
+    """
+
+    n_layers: int = 2
+    steps: int = 320
+    seed: int = 0
+    n_vocab: int = 64
+    seq_len: int = 32
+    min_period: int = 4
+    max_period: int = 16
+    repeat_fraction: float = 1.0
+    d_model: int = 32
+    n_heads: int = 2
+    batch_size: int = 32
+    lr: float = 3e-3
+    eval_every: int = 10
+    early: int = 3
+    late: int | None = None
+    n_eval: int = 256
+    checkpoints: tuple = ()
+
+    def __post_init__(self):
+        check_int("n_layers", self.n_layers, min=1, max=4)
+        check_int("steps", self.steps, min=1)
+        check_int("seed", self.seed, min=0)
+        check_int("seq_len", self.seq_len, min=8)
+        check_int("early", self.early, min=1, max=self.seq_len - 1)
+        if self.late is None:
+            object.__setattr__(self, "late", self.seq_len - 1)
+        check_int("late", self.late, min=self.early, max=self.seq_len - 1)
+        check_int("eval_every", self.eval_every, min=1)
+        check_int("batch_size", self.batch_size, min=1)
+        check_float("repeat_fraction", self.repeat_fraction, min=0, max=1)
+        check_float("lr", self.lr, min=0, min_open=True)
+        object.__setattr__(self, "checkpoints", tuple(sorted(
+            {check_int("checkpoints[i]", c, min=0, max=self.steps) for c in self.checkpoints})))
+
+
 @dataclass
 class InductionRun:
     """Everything recorded while training an attention-only transformer on repeated sequences.
 
-    ``eval_steps``: when the evaluations ran; ``position_loss[e, t]``: mean loss on token ``t``
-    of the evaluation set at evaluation ``e`` (column 0 is NaN); ``icl``: the ICL score at each
-    evaluation; ``prev_token`` and ``induction``: head scores ``(evals, layers, heads)``;
-    ``train_loss``: per step; ``checkpoints`` and ``patterns``: attention patterns
-    ``(checkpoints, layers, heads, T − 1, T − 1)`` on the probe sequence ``probe`` (period
-    ``probe_period``); ``config``: the settings.
+    ``config``: the :class:`InductionConfig`; ``history``: the :class:`nn.History` of the run
+    (per-step loss, the ICL score at each evaluation). ``eval_steps``: when the evaluations ran;
+    ``position_loss[e, t]``: mean loss on token ``t`` of the evaluation set at evaluation ``e``
+    (column 0 is NaN); ``icl``: the ICL score at each evaluation; ``prev_token`` and
+    ``induction``: head scores ``(evals, layers, heads)``; ``train_loss``: per step;
+    ``checkpoints`` and ``patterns``: attention patterns ``(checkpoints, layers, heads, T − 1,
+    T − 1)`` on the probe sequence ``probe`` (period ``probe_period``).
     """
 
-    config: dict
+    config: InductionConfig
     train_loss: np.ndarray
     eval_steps: np.ndarray
     position_loss: np.ndarray
@@ -350,58 +400,45 @@ class InductionRun:
     probe: np.ndarray
     probe_period: int
 
+    @property
+    def history(self) -> nn.History:
+        """The run as an :class:`nn.History`: ``loss`` per step, ``icl`` per evaluation."""
+        history = nn.History()
+        history.loss, history.eval_steps = self.train_loss, self.eval_steps
+        history.evals = {"icl": self.icl}
+        return history
+
     def phase_change(self, width: int = 50) -> "PhaseChange":
         """The ``width``-step window in which this run's ICL score fell fastest."""
         return phase_change(self.eval_steps, self.icl, width)
 
 
-def _eval_and_probe(config: dict):
+def _eval_and_probe(config: InductionConfig):
     """The evaluation set and a probe sequence, from the run's data settings (fixed seeds)."""
-    common = dict(min_period=config["min_period"], max_period=config["max_period"])
-    tokens, periods = repeated_sequences(config["n_eval"], config["seq_len"], config["n_vocab"],
-                                         seed=config["seed"] + 10_000, **common)
-    probe, _ = repeated_sequences(1, config["seq_len"], config["n_vocab"], min_period=8,
-                                  max_period=8, seed=config["seed"] + 20_000)
+    common = dict(min_period=config.min_period, max_period=config.max_period)
+    tokens, periods = repeated_sequences(config.n_eval, config.seq_len, config.n_vocab,
+                                         seed=config.seed + 10_000, **common)
+    probe, _ = repeated_sequences(1, config.seq_len, config.n_vocab, min_period=8,
+                                  max_period=8, seed=config.seed + 20_000)
     return tokens, periods, probe
 
 
-def train_induction(n_layers: int = 2, *, steps: int = 600, seed: int = 0, n_vocab: int = 64,
-                    seq_len: int = 32, min_period: int = 4, max_period: int = 16,
-                    repeat_fraction: float = 1.0, d_model: int = 32, n_heads: int = 2,
-                    batch_size: int = 32, lr: float = 3e-3,
-                    eval_every: int = 10, early: int = 3, late: int | None = None,
-                    checkpoints=(), n_eval: int = 256, progress: bool = True) -> InductionRun:
-    """Train an attention-only transformer on repeated sequences; return an :class:`InductionRun`.
+def train(config: InductionConfig = InductionConfig(), *, progress: bool = True) -> InductionRun:
+    """Train the attention-only transformer of ``config`` on repeated sequences.
 
-    Each step draws a fresh batch (seeded by ``seed``), in which a ``repeat_fraction`` of the
-    sequences repeat (the rest are random tokens); AdamW without weight decay. Every
-    ``eval_every`` steps the run records the per-token loss on a fixed evaluation set, the
-    ICL score (token ``late`` minus token ``early``; ``late`` defaults to the last token) on
-    repeating sequences, and
-    each head's previous-token and induction scores; at each step in ``checkpoints`` it keeps
-    the attention patterns on a probe sequence of period 8.
+    Each step draws a fresh batch (seeded by ``config.seed``); AdamW without weight decay.
+    Every ``eval_every`` steps the run records the per-token loss on a fixed evaluation set,
+    the ICL score on repeating sequences and each head's previous-token and induction scores;
+    at each step in ``checkpoints`` it keeps the attention patterns on the probe sequence.
     """
-    n_layers = check_int("n_layers", n_layers, min=1, max=4)
-    steps = check_int("steps", steps, min=1)
-    seed = check_int("seed", seed, min=0)
-    seq_len = check_int("seq_len", seq_len, min=8)
-    late = seq_len - 1 if late is None else late
-    check_int("early", early, min=1, max=seq_len - 1)
-    check_int("late", late, min=early, max=seq_len - 1)
-    eval_every = check_int("eval_every", eval_every, min=1)
-    batch_size = check_int("batch_size", batch_size, min=1)
-    checkpoints = sorted({check_int("checkpoints[i]", c, min=0, max=steps) for c in checkpoints})
-    config = dict(n_layers=n_layers, steps=steps, seed=seed, n_vocab=n_vocab, seq_len=seq_len,
-                  min_period=min_period, max_period=max_period,
-                  repeat_fraction=check_float("repeat_fraction", repeat_fraction, min=0, max=1),
-                  d_model=d_model, n_heads=n_heads,
-                  batch_size=batch_size, lr=check_float("lr", lr, min=0, min_open=True),
-                  eval_every=eval_every, early=early, late=late, n_eval=n_eval)
-    model = attention_only_transformer(n_vocab, seq_len, n_layers=n_layers, d_model=d_model,
-                                       n_heads=n_heads, seed=seed)
-    tokens, periods, probe = _eval_and_probe(config)
-    rng = np.random.default_rng(seed + 1)
-    optimizer = nn.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
+    if not isinstance(config, InductionConfig):
+        raise TypeError(f"config must be an InductionConfig, got {type(config).__name__}")
+    c = config
+    model = attention_only_transformer(c.n_vocab, c.seq_len, n_layers=c.n_layers,
+                                       d_model=c.d_model, n_heads=c.n_heads, seed=c.seed)
+    tokens, periods, probe = _eval_and_probe(c)
+    rng = np.random.default_rng(c.seed + 1)
+    optimizer = nn.AdamW(model.parameters(), lr=c.lr, weight_decay=0.0)
     records = {"loss": [], "prev": [], "ind": []}
     saved = {}
 
@@ -409,11 +446,13 @@ def train_induction(n_layers: int = 2, *, steps: int = 600, seed: int = 0, n_voc
         return nn.softmax_cross_entropy(m(batch[:, :-1]), batch[:, 1:])
 
     def batches(step):
-        if step in checkpoints:
-            saved[step] = attention_patterns(model, probe)[0]
-        return repeated_sequences(batch_size, seq_len, n_vocab, min_period=min_period,
-                                  max_period=max_period, repeat_fraction=repeat_fraction,
+        return repeated_sequences(c.batch_size, c.seq_len, c.n_vocab, min_period=c.min_period,
+                                  max_period=c.max_period, repeat_fraction=c.repeat_fraction,
                                   seed=rng)[0]
+
+    def keep_patterns(step, m):
+        if step in c.checkpoints:
+            saved[step] = attention_patterns(m, probe)[0]
 
     def evaluate(m):
         records["loss"].append(per_position_loss(m, tokens))
@@ -421,19 +460,18 @@ def train_induction(n_layers: int = 2, *, steps: int = 600, seed: int = 0, n_voc
         patterns = np.stack([b.attn.pattern for b in m.blocks], axis=1).astype(np.float64)
         records["prev"].append(previous_token_score(patterns).mean(axis=0))
         records["ind"].append(induction_score(patterns, periods))
-        return {"icl": icl_score(records["loss"][-1], early, late)}
+        return {"icl": icl_score(records["loss"][-1], c.early, c.late)}
 
-    history = nn.train(model, loss_fn, optimizer, steps, batches=batches, eval_every=eval_every,
-                       eval_fn=evaluate, progress=progress)
-    if steps in checkpoints:
-        saved[steps] = attention_patterns(model, probe)[0]
-    pattern_shape = (0, n_layers, n_heads, seq_len - 1, seq_len - 1)
+    history = nn.train(model, loss_fn, optimizer, c.steps, batches=batches,
+                       eval_every=c.eval_every, eval_fn=evaluate, on_step=keep_patterns,
+                       progress=progress)
+    pattern_shape = (0, c.n_layers, c.n_heads, c.seq_len - 1, c.seq_len - 1)
     return InductionRun(
         config=config, train_loss=history.loss, eval_steps=history.eval_steps,
         position_loss=np.array(records["loss"]), icl=history["icl"],
         prev_token=np.array(records["prev"]), induction=np.array(records["ind"]),
-        checkpoints=np.array(checkpoints, dtype=np.int64),
-        patterns=np.array([saved[c] for c in checkpoints]) if checkpoints
+        checkpoints=np.array(c.checkpoints, dtype=np.int64),
+        patterns=np.array([saved[s] for s in c.checkpoints]) if c.checkpoints
         else np.zeros(pattern_shape),
         probe=probe[0], probe_period=8)
 
@@ -489,7 +527,9 @@ def save_runs(path, runs: dict) -> None:
         for key in _RUN_ARRAYS:
             value = getattr(run, key)  # floats as float32: plenty for plots, half the size
             arrays[key] = value.astype(np.float32) if value.dtype.kind == "f" else value
-        saved[name] = data.SavedRun(dict(run.config, probe_period=run.probe_period), arrays)
+        config = asdict(run.config)
+        config.pop("checkpoints")  # kept as an array
+        saved[name] = data.SavedRun(dict(config, probe_period=run.probe_period), arrays)
     data.save_runs(path, saved)
 
 
@@ -501,6 +541,7 @@ def load_runs(path="induction_history") -> dict[str, InductionRun]:
         probe_period = config.pop("probe_period")
         fields = {k: v.astype(np.float64) if v.dtype.kind == "f" else v
                   for k, v in arrays.items()}
+        config = InductionConfig(**config, checkpoints=tuple(fields["checkpoints"].tolist()))
         runs[name] = InductionRun(config=config, probe_period=probe_period, **fields)
     return runs
 

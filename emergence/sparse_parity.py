@@ -12,7 +12,7 @@ Each subtask is a discrete skill: its test accuracy sits at chance (50 %) and th
 smoothly with the number of parameters.
 
     task = SparseParity()                       # 64 subtasks, 16 bits, k = 3, alpha = 0.4
-    run = train_width(task, width=64, steps=20_000, seed=0)
+    run = train(ParityConfig(task, width=64, steps=20_000))
     run.learned()                               # which subtasks reached 90 % test accuracy
     sweep = load_sweep()                        # the shipped sweep (scripts/sparse_parity_sweep.py)
 """
@@ -28,7 +28,7 @@ from . import nn
 from ._validate import check_array, check_float, check_int
 from .data import DATA, SavedRun, load_runs, save_runs, write_table
 
-__all__ = ["SparseParity", "Run", "train_width", "n_parameters", "learned", "learning_steps",
+__all__ = ["SparseParity", "ParityConfig", "Run", "train", "n_parameters", "learned", "learning_steps",
            "transition_span", "order_agreement", "Sweep", "run_sweep", "save_sweep", "load_sweep",
            "SWEEP_PATH"]
 
@@ -110,7 +110,8 @@ def n_parameters(task: SparseParity, width: int) -> int:
 
 @dataclass
 class Run:
-    """One trained width: test accuracy and loss per subtask at every evaluation."""
+    """One trained width: test accuracy and loss per subtask at every evaluation, and the
+    run's :class:`nn.History` (per-step training loss; None for a run read from a sweep)."""
 
     width: int
     n_params: int
@@ -119,6 +120,7 @@ class Run:
     accuracy: np.ndarray          # (E, n_tasks)
     loss: np.ndarray              # (E, n_tasks), nats
     probs: np.ndarray             # (n_tasks,)
+    history: nn.History | None = field(default=None, repr=False)  # None: read from a sweep
 
     @property
     def mean_loss(self) -> np.ndarray:
@@ -156,28 +158,46 @@ def _test_set(task: SparseParity, per_task: int, seed: int):
     return x, labels
 
 
-def train_width(task: SparseParity, width: int, *, steps: int, seed: int = 0,
-                batch_size: int = 256, lr: float = 1e-2, eval_every: int = 500,
-                test_per_task: int = 200, progress: bool = True) -> Run:
-    """Train one MLP of hidden ``width`` on fresh batches for ``steps`` AdamW updates.
+@dataclass(frozen=True)
+class ParityConfig:
+    """One training run: an MLP of hidden ``width`` on ``task``; defaults: the lab's live run.
 
-    Everything is seeded by ``seed``: the weights (``[seed, width]``), the batch at step ``t``
-    (``[seed, 0, t]``, the same for every width) and the test set (``[seed, 1]``: ``test_per_task``
-    examples of every subtask). So a shorter run repeats the start of a longer one exactly.
+    ``steps`` AdamW updates (``lr``) on fresh batches of ``batch_size``, evaluated every
+    ``eval_every`` steps on ``test_per_task`` examples of every subtask. Everything is
+    seeded by ``seed``: the weights (``[seed, width]``), the batch at step ``t``
+    (``[seed, 0, t]``, the same for every width) and the test set (``[seed, 1]``), so a
+    shorter run repeats the start of a longer one exactly.
     """
-    if not isinstance(task, SparseParity):
-        raise TypeError(f"task must be a SparseParity, got {type(task).__name__}")
-    width = check_int("width", width, min=1, max=8192)
-    steps = check_int("steps", steps, min=1)
-    seed = check_int("seed", seed, min=0)
-    batch_size = check_int("batch_size", batch_size, min=1)
-    lr = check_float("lr", lr, min=0, min_open=True)
-    eval_every = check_int("eval_every", eval_every, min=1)
-    test_per_task = check_int("test_per_task", test_per_task, min=1)
 
+    task: SparseParity = field(default_factory=SparseParity)
+    width: int = 64
+    steps: int = 2000
+    seed: int = 0
+    batch_size: int = 256
+    lr: float = 1e-2
+    eval_every: int = 500
+    test_per_task: int = 200
+
+    def __post_init__(self):
+        if not isinstance(self.task, SparseParity):
+            raise TypeError(f"task must be a SparseParity, got {type(self.task).__name__}")
+        check_int("width", self.width, min=1, max=8192)
+        check_int("steps", self.steps, min=1), check_int("seed", self.seed, min=0)
+        check_int("batch_size", self.batch_size, min=1)
+        check_float("lr", self.lr, min=0, min_open=True)
+        check_int("eval_every", self.eval_every, min=1)
+        check_int("test_per_task", self.test_per_task, min=1)
+
+
+def train(config: ParityConfig = ParityConfig(), *, progress: bool = True) -> Run:
+    """Train the MLP of ``config`` and return its :class:`Run` (test accuracy and loss per
+    subtask at every evaluation)."""
+    if not isinstance(config, ParityConfig):
+        raise TypeError(f"config must be a ParityConfig, got {type(config).__name__}")
+    task, width, seed, batch_size = config.task, config.width, config.seed, config.batch_size
     model = nn.MLP([task.n_inputs, width, 2], rng=np.random.default_rng([seed, width]))
-    optimizer = nn.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
-    x_test, y_test = _test_set(task, test_per_task, seed)
+    optimizer = nn.AdamW(model.parameters(), lr=config.lr, weight_decay=0.0)
+    x_test, y_test = _test_set(task, config.test_per_task, seed)
     rows = np.arange(len(y_test))
 
     def batch(step):
@@ -197,12 +217,12 @@ def train_width(task: SparseParity, width: int, *, steps: int, seed: int = 0,
         out.update({f"loss{i}": v for i, v in enumerate(nll)})
         return out
 
-    history = nn.train(model, loss_fn, optimizer, steps, batches=batch, eval_every=eval_every,
-                       eval_fn=evaluate, progress=progress)
+    history = nn.train(model, loss_fn, optimizer, config.steps, batches=batch,
+                       eval_every=config.eval_every, eval_fn=evaluate, progress=progress)
     acc = np.stack([history.evals[f"acc{i}"] for i in range(task.n_tasks)], axis=1)
     loss = np.stack([history.evals[f"loss{i}"] for i in range(task.n_tasks)], axis=1)
     return Run(width, model.num_parameters(), seed, history.eval_steps.copy(), acc, loss,
-               task.probs.copy())
+               task.probs.copy(), history)
 
 
 # ---------------------------------------------------------------- reading the curves
@@ -294,13 +314,14 @@ class Sweep:
 
 def run_sweep(task: SparseParity, widths, seeds, *, steps: int, progress: bool = False,
               log=None, **train_kwargs) -> Sweep:
-    """Train every width with every seed (see ``train_width``); ``log(run)`` after each."""
+    """Train every width with every seed (:func:`train` with :class:`ParityConfig`);
+    ``log(run)`` after each."""
     widths = [check_int("widths[]", w, min=1) for w in widths]
     seeds = [check_int("seeds[]", s, min=0) for s in seeds]
     runs = []
     for s in seeds:
         for w in widths:
-            run = train_width(task, w, steps=steps, seed=s, progress=progress, **train_kwargs)
+            run = train(ParityConfig(task, w, steps, s, **train_kwargs), progress=progress)
             runs.append(run)
             if log is not None:
                 log(run)

@@ -347,7 +347,7 @@ def claim_cases() -> dict[str, Case]:
         continuous=np.exp(-(sweep.loss[s, :, -1] @ sweep.probs)),
         continuous_label="probability of the right label", chance=0.5)
     run = icl.load_runs()["two_layer_seed0"]
-    gain = np.clip(-run.icl[1:] / np.log(run.config["n_vocab"]), 0, 1)
+    gain = np.clip(-run.icl[1:] / np.log(run.config.n_vocab), 0, 1)
     cases["induction heads: ICL score"] = Case(
         run.eval_steps[1:].astype(float), gain, "training step",
         "ICL score as a fraction of ln(vocabulary)",
@@ -356,11 +356,11 @@ def claim_cases() -> dict[str, Case]:
         continuous_label="the same (already a loss)")
     grok = _grok_runs()[0.4, GROKKING_WEIGHT_DECAY]
     keep = grok.steps > 0
-    n_pairs = grok.config["p"] ** 2
+    n_pairs = grok.config.p ** 2
     cases["grokking: training fraction 0.4"] = Case(
         grok.steps[keep].astype(float), grok.test_acc[keep], "training step", "test accuracy",
         "this course: shipped grokking sweep, weight decay 1 (Chapter 6)",
-        n_test=n_pairs - round(grok.config["frac"] * n_pairs),
+        n_test=n_pairs - round(grok.config.frac * n_pairs),
         continuous=np.exp(-grok.test_loss[keep]), continuous_label="probability of the right answer")
     cases["synthetic mirage: exact match"] = _synthetic_mirage()
     return cases

@@ -32,10 +32,11 @@ OUT = cot.DATA / "cot_sweep.csv"
 
 
 def rows_for(task: str, seed: int) -> list[dict]:
-    direct = cot.train_direct(task, KS, steps=max(DIRECT_UPDATES), seed=seed,
-                              checkpoints=DIRECT_UPDATES, progress=False)
-    stepper = cot.train_stepper(task, steps=max(STEP_UPDATES), seed=seed,
-                                checkpoints=STEP_UPDATES, checkpoint_ks=KS, progress=False)
+    direct = cot.train(cot.DirectConfig(task, KS, steps=max(DIRECT_UPDATES), seed=seed,
+                                        width=None, checkpoints=DIRECT_UPDATES), progress=False)
+    stepper = cot.train(cot.StepperConfig(task, steps=max(STEP_UPDATES), seed=seed,
+                                          checkpoints=STEP_UPDATES, checkpoint_ks=KS),
+                        progress=False)
     params = direct.parameters()
     rows = []
     for updates, accs in direct.checkpoints.items():
@@ -55,7 +56,7 @@ def main() -> int:
             start = time.perf_counter()
             rows += rows_for(task, seed)
             print(f"{task} seed {seed}: {time.perf_counter() - start:.0f} s", file=sys.stderr)
-    source = "this course: scripts/cot_sweep.py (emergence.cot.train_direct and train_stepper)"
+    source = "this course: scripts/cot_sweep.py (emergence.cot.train)"
     write_table(OUT, [{k: (f"{v:.4f}" if isinstance(v, float) else v) for k, v in row.items()}
                       | {"source": source} for row in rows], cot.SWEEP_COLUMNS)
     print(f"wrote {len(rows)} rows to {OUT}", file=sys.stderr)

@@ -2,7 +2,7 @@
 
     python scripts/grokking_sweep.py     # 25 runs; about 6 min on a shared, busy 2-core machine
 
-Trains ``emergence.grokking.LIVE`` (modular addition, p = 59, the lab's MLP and budget) at
+Trains ``emergence.grokking.GrokConfig()`` (modular addition, p = 59, the lab's MLP and budget) at
 every training fraction in ``SWEEP_FRACS`` and weight decay in ``SWEEP_WEIGHT_DECAYS``, one
 seed, and writes
 

@@ -36,7 +36,8 @@ def main() -> None:
     for name, settings in RUNS.items():
         start = time.perf_counter()
         keep = CHECKPOINTS if name == "two_layer_seed0" else ()
-        run = icl.train_induction(steps=STEPS, checkpoints=keep, progress=False, **settings)
+        run = icl.train(icl.InductionConfig(steps=STEPS, checkpoints=keep, **settings),
+                        progress=False)
         runs[name] = run
         print(f"{name}: {run.phase_change()}; final ICL score {run.icl[-1]:+.2f}; "
               f"best induction score {run.induction[-1].max():.2f}; "

@@ -66,12 +66,14 @@ def test_encodings():
     (lambda: cot.parity_step(0, 2), "symbols"),
     (lambda: cot.encode_sequence("cups", [[0, 1, 2]], width=2), "width"),
     (lambda: cot.sample_symbols("cups", 0, 3, 0), "n"),
-    (lambda: cot.train_direct("cups", [2, 2], steps=1), "ks"),
-    (lambda: cot.train_direct("cups", [], steps=1), "ks"),
-    (lambda: cot.train_direct("cups", [2], steps=-1), "steps"),
-    (lambda: cot.train_direct("cups", [2], steps=10, checkpoints=[20]), "checkpoints"),
-    (lambda: cot.train_direct("cups", [2, 4], steps=1, width=3), "width"),
-    (lambda: cot.train_stepper("cups", lr=0), "lr"),
+    (lambda: cot.DirectConfig(ks=[2, 2]), "ks"),
+    (lambda: cot.DirectConfig(ks=[]), "ks"),
+    (lambda: cot.DirectConfig(steps=-1, checkpoints=()), "steps"),
+    (lambda: cot.DirectConfig(steps=10, checkpoints=[20]), "checkpoints"),
+    (lambda: cot.DirectConfig(ks=[2, 4], width=3), "width"),
+    (lambda: cot.DirectConfig(task="chess"), "task"),
+    (lambda: cot.StepperConfig(lr=0), "lr"),
+    (lambda: cot.train({"task": "cups"}), "config"),
     (lambda: cot.evaluate_stepper("not a result", [2]), "result"),
     (lambda: cot.evaluate_direct(None), "result"),
     (lambda: cot.StackedMLP([3, 4], 8, 2, rngs=[0]), "rngs"),
@@ -99,28 +101,28 @@ def test_stacked_mlp_is_m_independent_mlps():
 
 
 def test_a_direct_model_does_not_depend_on_its_neighbours_in_the_stack():
-    alone = cot.train_direct("cups", [5], steps=30, width=9, progress=False)
-    stacked = cot.train_direct("cups", [2, 5, 9], steps=30, progress=False)
+    alone = cot.train(cot.DirectConfig(ks=[5], steps=30, width=9), progress=False)
+    stacked = cot.train(cot.DirectConfig(ks=[2, 5, 9], steps=30, width=None), progress=False)
     np.testing.assert_array_equal(alone.model.w1.data[0], stacked.model.w1.data[1])
     assert cot.evaluate_direct(alone, 300)[5] == cot.evaluate_direct(stacked, 300)[5]
 
 
 def test_checkpoints_are_the_states_of_shorter_runs():
-    long = cot.train_direct("parity", [3, 6], steps=40, checkpoints=[20, 40], n_test=300,
-                            progress=False)
-    short = cot.train_direct("parity", [3, 6], steps=20, progress=False)
+    long = cot.train(cot.DirectConfig("parity", [3, 6], steps=40, width=None,
+                                      checkpoints=[20, 40], n_test=300), progress=False)
+    short = cot.train(cot.DirectConfig("parity", [3, 6], steps=20, width=None), progress=False)
     assert long.checkpoints[20] == cot.evaluate_direct(short, 300)
     assert long.checkpoints[40] == cot.evaluate_direct(long, 300)
     assert len(long.history.loss) == 40
 
 
 def test_direct_learns_short_chains_and_the_stepper_learns_any_length():  # ~2 s
-    direct = cot.train_direct("cups", [2, 12], steps=300, progress=False)
+    direct = cot.train(cot.DirectConfig(ks=[2, 12], width=None), progress=False)
     acc = cot.evaluate_direct(direct, 1000)
     assert acc[2] == 1.0 and acc[12] < 0.5  # chance is 1/3
     assert direct.parameters() == {2: 1283, 12: 5123}
-    stepper = cot.train_stepper("cups", steps=100, checkpoints=[5, 100], checkpoint_ks=[3, 30],
-                                progress=False)
+    stepper = cot.train(cot.StepperConfig(steps=100, checkpoints=[5, 100],
+                                          checkpoint_ks=[3, 30]), progress=False)
     assert stepper.model.num_parameters() == 1283
     late = stepper.checkpoints[100]
     assert late[30] == {"final": 1.0, "chain": 1.0, "step": 1.0}
@@ -137,7 +139,7 @@ def test_evaluate_stepper_counts_chains_and_steps():
             out[..., 0] = 1
             return nn.Tensor(out)
 
-    result = cot.StepperResult("cups", Wrong(), nn.History())
+    result = cot.StepperResult(cot.StepperConfig(), Wrong(), nn.History())
     r = cot.evaluate_stepper(result, [1, 4], n=3000)
     sym = cot.sample_symbols("cups", 3000, 4, 12345 * 1000 + 4)
     truth = cot.run_chain("cups", sym)
@@ -247,5 +249,5 @@ def test_sweep_by_k_averages_the_seeds():
 def test_sweep_rows_are_reproduced_by_a_fresh_run():
     s = cot.load_sweep()
     row = s.where(task="cups", learner="direct", seed=1, updates=100, k=4)
-    run = cot.train_direct("cups", [4], steps=100, seed=1, width=16, progress=False)
+    run = cot.train(cot.DirectConfig(ks=[4], steps=100, seed=1, width=16), progress=False)
     assert cot.evaluate_direct(run)[4] == pytest.approx(s.final[row][0], abs=5e-5)

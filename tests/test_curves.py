@@ -29,6 +29,7 @@ def test_first_reaching_one_curve_and_many():
     many = np.array([[0.0, 1.0], [0.9, 1.0], [0.95, 1.0], [0.2, 1.0]])
     assert curves.first_reaching(steps, many, 0.9).tolist() == [10.0, 0.0]
     assert np.isnan(curves.first_reaching(steps, many, 2.0)).all()
+    assert math.isnan(curves.first_reaching([], [], 0.5))
 
 
 def test_first_crossing_interpolates_and_decides_the_ends():

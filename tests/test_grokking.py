@@ -80,9 +80,8 @@ def test_dataset_bad_types():
 
 def test_training_is_float64_and_repeatable():
     """float64, so that BLAS thread counts (different rounding) cannot move a milestone."""
-    d = g.modular_data(11, frac=0.5)
-    a, b = (g.train(d, embed=8, hidden=16, steps=30, eval_every=10, progress=False)
-            for _ in range(2))
+    config = g.GrokConfig(p=11, frac=0.5, embed=8, hidden=16, steps=30, eval_every=10)
+    a, b = (g.train(config, progress=False) for _ in range(2))
     assert a.model.embed.weight.dtype == np.float64
     assert np.array_equal(a.test_loss, b.test_loss) and np.array_equal(a.weight_norm, b.weight_norm)
 
@@ -99,30 +98,29 @@ def test_models_map_pairs_to_logits():
 
 
 def test_train_records_every_evaluation_and_bad_arguments():
-    d = g.modular_data(11, frac=0.5)
-    h = g.train(d, embed=8, hidden=16, steps=25, eval_every=10, keep_embeddings=True,
-                progress=False)
+    config = g.GrokConfig(p=11, frac=0.5, embed=8, hidden=16, steps=25, eval_every=10)
+    h = g.train(config, keep_embeddings=True, progress=False)
     assert list(h.steps) == [0, 10, 20, 25]
     for name in g.GrokHistory.METRICS:
         assert getattr(h, name).shape == (4,)
     assert h.embeddings.shape == (4, 11, 8)
     assert h.weight_norm[0] == pytest.approx(np.sqrt(sum((w.data.astype(float) ** 2).sum()
                                                          for w in g.GrokMLP(11, 8, 16, rng=0).parameters())), rel=1e-5)
-    assert h.config["weight_decay"] == 1.0 and h.config["p"] == 11
+    assert h.config.weight_decay == 1.0 and h.config.p == 11 and h.config == config
+    assert np.array_equal(h.history.eval_steps, h.steps) and len(h.history.loss) == 25
     restored = g.GrokHistory.from_arrays(h.to_arrays(), h.config)
     assert np.array_equal(restored.test_acc, h.test_acc)
-    with pytest.raises(TypeError, match="data"):
+    with pytest.raises(TypeError, match="config"):
         g.train("table")
     with pytest.raises(ValueError, match="model"):
-        g.train(d, model="rnn")
+        g.GrokConfig(model="rnn")
     with pytest.raises(ValueError, match="weight_decay"):
-        g.train(d, weight_decay=-1)
+        g.GrokConfig(weight_decay=-1)
 
 
 def test_transformer_fits_a_small_table():
-    d = g.modular_data(7, frac=0.6)
-    h = g.train(d, model="transformer", embed=16, hidden=32, lr=3e-3, steps=150, eval_every=50,
-                progress=False)
+    h = g.train(g.GrokConfig(p=7, frac=0.6, model="transformer", embed=16, hidden=32, lr=3e-3,
+                             steps=150, eval_every=50), progress=False)
     assert h.train_acc[-1] == 1.0
 
 
@@ -131,7 +129,7 @@ REDUCED = dict(embed=32, hidden=64, lr=2e-2, weight_decay=1.0, steps=500, eval_e
 
 def test_reduced_configuration_groks():  # ~3 s on a loaded machine
     """p = 31, 60 % of pairs: measured train 99 % at step 30, test 95 % at step 420."""
-    h = g.train(g.modular_data(31, frac=0.6), progress=False, **REDUCED)
+    h = g.train(g.GrokConfig(p=31, frac=0.6, **REDUCED), progress=False)
     t_train, t_test = g.milestones(h)
     assert 10 <= t_train <= 100
     assert 250 <= t_test <= 500
@@ -139,23 +137,14 @@ def test_reduced_configuration_groks():  # ~3 s on a loaded machine
     assert g.outcome(h) == "grokked"
 
 
-@pytest.mark.slow
-def test_live_configuration_groks():  # ~15 s on a busy machine
-    """The lab's run (p = 59, 40 %): measured train 99 % at step 20, test 95 % at step 630."""
-    h = g.run_cell(0.4, 1.0)
-    t_train, t_test = g.milestones(h)
-    assert 10 <= t_train <= 100 and 400 <= t_test <= 900 and t_test >= 5 * t_train
-    power_before = g.key_frequencies(g.GrokMLP(59, 64, 128, rng=0).embedding())
-    assert len(g.key_frequencies(h.model.embedding())) < len(power_before) / 2
-
-
 # ---------------------------------------------------------------- milestones, phases, outcome
 
 def _history(train_acc, test_acc, step=10):
     n = len(train_acc)
     z = np.zeros(n)
-    return g.GrokHistory(np.arange(n) * step, z, np.asarray(train_acc, float), z,
-                         np.asarray(test_acc, float), z + 1, {})
+    arrays = dict(steps=np.arange(n) * step, train_loss=z, train_acc=np.asarray(train_acc, float),
+                  test_loss=z, test_acc=np.asarray(test_acc, float), weight_norm=z + 1)
+    return g.GrokHistory.from_arrays(arrays, g.GrokConfig())
 
 
 def test_milestone():
@@ -251,8 +240,8 @@ def test_shipped_phase_diagram_is_complete_and_consistent():
         assert run.embeddings.shape == (1, row["p"], row["embed"])
     outcomes = {r["outcome"] for r in rows}
     assert outcomes == set(g.OUTCOMES)  # the diagram shows all three phases
-    live = next(r for r in rows if (r["frac"], r["weight_decay"]) == (g.LIVE["frac"],
-                                                                    g.LIVE["weight_decay"]))
+    live = next(r for r in rows if (r["frac"], r["weight_decay"]) == (g.GrokConfig.frac,
+                                                                    g.GrokConfig.weight_decay))
     assert live["outcome"] == "grokked" and live["step_test95"] >= 5 * live["step_train99"]
 
 
@@ -277,7 +266,7 @@ def test_demo_frames_return_alt_text_from_the_data(runs):
     _, alt, _ = render_frame(draw.draw_training, dict(weight_decay=0.0, runs=runs, frac=0.4),
                              figsize=(8, 3.2), dpi=40)
     assert "never reaches 95 %" in alt and "memorised only" in alt
-    h = g.train(g.modular_data(13, frac=0.5), embed=8, hidden=16, steps=20, eval_every=10,
+    h = g.train(g.GrokConfig(p=13, frac=0.5, embed=8, hidden=16, steps=20, eval_every=10),
                 keep_embeddings=True, progress=False)
     _, alt, _ = render_frame(draw.draw_spectrum, dict(step=10, history=h), figsize=(10, 3.3), dpi=40)
     assert "Step 10" in alt and "of 6 frequencies" in alt

@@ -198,12 +198,14 @@ def test_phase_change_finds_the_steepest_window():
 
 @pytest.fixture(scope="module")
 def short_run():
-    return icl.train_induction(2, steps=60, eval_every=20, checkpoints=[0, 60], n_eval=32,
-                               progress=False)
+    return icl.train(icl.InductionConfig(steps=60, eval_every=20, checkpoints=[0, 60],
+                                         n_eval=32), progress=False)
 
 
-def test_train_induction_records_everything(short_run):
+def test_train_records_everything(short_run):
     run = short_run
+    assert run.config.late == 31 and run.config.checkpoints == (0, 60)
+    assert np.array_equal(run.history.loss, run.train_loss)
     assert run.eval_steps.tolist() == [0, 20, 40, 60] and run.train_loss.shape == (60,)
     assert run.position_loss.shape == (4, 32) and np.isnan(run.position_loss[:, 0]).all()
     assert np.allclose(run.icl, run.position_loss[:, 31] - run.position_loss[:, 3])
@@ -214,9 +216,8 @@ def test_train_induction_records_everything(short_run):
     assert abs(np.nanmean(run.position_loss[0]) - np.log(64)) < 0.3
 
 
-def test_train_induction_is_deterministic(short_run):
-    again = icl.train_induction(2, steps=60, eval_every=20, checkpoints=[0, 60], n_eval=32,
-                                progress=False)
+def test_train_is_deterministic(short_run):
+    again = icl.train(short_run.config, progress=False)
     assert np.array_equal(again.train_loss, short_run.train_loss)
 
 
@@ -243,7 +244,7 @@ def test_shipped_runs_show_the_phase_change():
 
 def test_live_run_reproduces_the_shipped_run():
     shipped = icl.load_runs()["two_layer_seed0"]
-    live = icl.train_induction(2, steps=40, eval_every=10, progress=False)
+    live = icl.train(icl.InductionConfig(steps=40), progress=False)
     n = len(live.eval_steps)
     assert np.allclose(live.icl, shipped.icl[:n], atol=1e-4)
 

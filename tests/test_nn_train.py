@@ -262,3 +262,27 @@ def test_progress_bar_in_a_jupyter_kernel_is_one_widget_with_fixed_text():
     state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
     bars = [w["state"] for w in state.values() if w["model_name"] == "IntProgressModel"]
     assert len(bars) == 1 and bars[0]["value"] == 120 and bars[0]["max"] == 120
+
+
+def test_on_step_sees_the_model_after_each_number_of_updates():
+    model = nn.Linear(2, 1, rng=0)
+    x, y = np.ones((4, 2), np.float32), np.zeros((4, 1), np.float32)
+    seen = []
+
+    def on_step(step, m):
+        seen.append((step, float(m.weight.data.sum())))
+
+    def loss_fn(m):
+        return ((m(x) - y) ** 2).mean()
+
+    nn.train(model, loss_fn, nn.SGD(model.parameters(), lr=0.1), 3, on_step=on_step,
+             progress=False)
+    again = nn.Linear(2, 1, rng=0)
+    opt = nn.SGD(again.parameters(), lr=0.1)
+    expected = [(0, float(again.weight.data.sum()))]
+    for step in range(1, 4):
+        nn.train(again, loss_fn, opt, 1, progress=False)
+        expected.append((step, float(again.weight.data.sum())))
+    assert seen == expected
+    with pytest.raises(TypeError, match="on_step"):
+        nn.train(model, loss_fn, nn.SGD(model.parameters(), lr=0.1), 1, on_step=3)

@@ -1,6 +1,7 @@
 """emergence.sparse_parity: the task, a short training run, the curve readers and the
 shipped sweep (shape, provenance, and the science it is quoted for)."""
 import csv
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -48,9 +49,11 @@ def test_task_validation():
     with pytest.raises(ValueError, match="bits must have shape"):
         task.encode([0, 1], np.zeros((2, 4)))
     with pytest.raises(TypeError, match="task must be a SparseParity"):
-        sp.train_width("task", 8, steps=10)
+        sp.ParityConfig("task")
     with pytest.raises(ValueError, match="width must be >= 1"):
-        sp.train_width(task, 0, steps=10)
+        sp.ParityConfig(task, 0)
+    with pytest.raises(TypeError, match="config"):
+        sp.train(task)
 
 
 def test_n_parameters():
@@ -61,10 +64,9 @@ def test_n_parameters():
 @pytest.fixture(scope="module")
 def small_runs():
     task = sp.SparseParity(n_tasks=8, n_bits=8, k=2, alpha=0.4)
-    a = sp.train_width(task, 32, steps=600, seed=0, eval_every=100, test_per_task=50,
-                       progress=False)
-    b = sp.train_width(task, 32, steps=300, seed=0, eval_every=100, test_per_task=50,
-                       progress=False)
+    config = sp.ParityConfig(task, 32, steps=600, eval_every=100, test_per_task=50)
+    a = sp.train(config, progress=False)
+    b = sp.train(replace(config, steps=300), progress=False)
     return task, a, b
 
 

@@ -519,7 +519,7 @@ def half_life(answer):
     judge(outputs(f, "half_life(lr, weight_decay)"), cases, _half_life, mistakes,
           "write down what one step does to a weight, then what t steps do, and solve for the "
           "t that leaves half.", what="half_life", read=_read_half_life)
-    lr = g.LIVE["lr"]
+    lr = g.GrokConfig.lr
     return (f"half_life is right: with the lab's lr = {lr:g} and weight decay 1, the decay alone "
             f"would halve a weight in {_half_life(lr, 1.0):.1f} steps; with no weight decay, never.")
 

@@ -77,8 +77,8 @@ def draw_posterior(fig, k, prior, *, names, post, curves, examples, true):
 
 def head_labels(run) -> list[str]:
     """``["L1H1", "L1H2", ...]``: one label per head of ``run``, layer by layer."""
-    return [f"L{layer + 1}H{h + 1}" for layer in range(run.config["n_layers"])
-            for h in range(run.config["n_heads"])]
+    return [f"L{layer + 1}H{h + 1}" for layer in range(run.config.n_layers)
+            for h in range(run.config.n_heads)]
 
 
 def draw_attention(fig, step, head, *, run, roles):
@@ -88,7 +88,7 @@ def draw_attention(fig, step, head, *, run, roles):
     """
     left, right = fig.subplots(1, 2, width_ratios=[1, 1.25])
     c = int(np.flatnonzero(run.checkpoints == step)[0])
-    layer, h = divmod(head_labels(run).index(head), run.config["n_heads"])
+    layer, h = divmod(head_labels(run).index(head), run.config.n_heads)
     name = f"layer {layer + 1}, head {h + 1}"
     pattern = run.patterns[c, layer, h]
     size, period = pattern.shape[0], run.probe_period
@@ -106,7 +106,7 @@ def draw_attention(fig, step, head, *, run, roles):
                label="previous-token score")
     right.plot(run.eval_steps, run.induction[:, layer, h], color=PALETTE[1],
                label="induction score")
-    right.plot(run.eval_steps, -run.icl / np.log(run.config["n_vocab"]), color="grey", lw=1,
+    right.plot(run.eval_steps, -run.icl / np.log(run.config.n_vocab), color="grey", lw=1,
                ls="--", label="−ICL score / ln V")
     right.axvline(step, color="black", lw=1)
     right.set(xlabel="training step", ylabel="score of this head", ylim=(-0.03, 1.03),
@@ -132,9 +132,9 @@ def draw_layers(fig, step, *, runs, names):
         right.plot(run.eval_steps, run.icl, color=colour, label=label)
         right.plot([step], [run.icl[e]], "o", color=colour)
         cfg = run.config
-        parts.append(f"{label}: token {cfg['early']} {loss[cfg['early']]:.2f}, token "
-                     f"{cfg['late']} {loss[cfg['late']]:.2f} nats")
-    n_vocab = runs[0].config["n_vocab"]
+        parts.append(f"{label}: token {cfg.early} {loss[cfg.early]:.2f}, token "
+                     f"{cfg.late} {loss[cfg.late]:.2f} nats")
+    n_vocab = runs[0].config.n_vocab
     left.axhline(np.log(n_vocab), color="grey", ls=":", lw=1)
     left.text(1, np.log(n_vocab) + 0.08, f"uniform guess, ln {n_vocab}", fontsize=7, color="grey")
     left.set(xlabel="token position in the sequence", ylabel="loss (nats)", ylim=(0, 5),

@@ -69,7 +69,7 @@ def draw_training(fig, weight_decay, *, runs, frac):
               xlim=(x[0], x[-1]))
     right.legend(fontsize=7, loc="upper left", ncols=2)
     norms = ", ".join(f"{runs[frac, wd].weight_norm[-1]:.0f} (wd {wd:g})" for wd in decays)
-    return (f"Modular addition mod {history.config['p']}, {frac:.0%} of pairs for training, "
+    return (f"Modular addition mod {history.config.p}, {frac:.0%} of pairs for training, "
             f"weight decay {weight_decay:g}: {_milestone_text(history)}; outcome: "
             f"{g.outcome(history)}. Final weight norm by weight decay: {norms}.")
 

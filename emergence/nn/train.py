@@ -18,6 +18,7 @@ import numbers
 import numpy as np
 
 from .._validate import check_float, check_int
+from ..curves import first_reaching
 from .optim import Optimizer, clip_grad_norm
 from .tensor import Tensor, no_grad
 
@@ -63,8 +64,9 @@ class History:
         """First step where ``name >= threshold`` (``<=`` with ``above=False``), or None."""
         threshold = check_float("threshold", threshold)
         values, steps = self[name], self._steps_of(name)
-        hit = values >= threshold if above else values <= threshold
-        return int(steps[np.argmax(hit)]) if hit.any() else None
+        step = (first_reaching(steps, values, threshold) if above
+                else first_reaching(steps, -values, -threshold))
+        return None if np.isnan(step) else int(step)
 
     def milestone_text(self, name: str, threshold: float, *, above: bool = True) -> str:
         """e.g. ``first step where train_acc >= 0.99: 62`` (or ``never``)."""
@@ -125,7 +127,7 @@ def _scalar(name: str, value) -> float:
 
 def train(model, loss_fn, optimizer: Optimizer, steps: int, *, batches=None,
           eval_every: int | None = None, eval_fn=None, clip: float | None = None,
-          progress: bool = True) -> History:
+          on_step=None, progress: bool = True) -> History:
     """Run ``steps`` updates of ``optimizer`` on ``loss_fn`` and return the :class:`History`.
 
     - ``loss_fn(model)`` (full batch) or ``loss_fn(model, batch)`` returns a
@@ -136,6 +138,9 @@ def train(model, loss_fn, optimizer: Optimizer, steps: int, *, batches=None,
     - ``eval_fn(model) -> dict`` of numbers, run without a graph every
       ``eval_every`` steps (and at the start and the end).
     - ``clip``: if given, clip the gradient norm to this value before each update.
+    - ``on_step(step, model)``: called before the first update (``step = 0``) and after
+      each update ``step`` (so ``step`` updates are done), for work that is not an
+      evaluation: keeping checkpoints, evaluating at chosen steps. Its return value is ignored.
     - ``progress``: show a progress bar when running in a Jupyter kernel.
     A non-finite loss stops training with a ``FloatingPointError`` naming the step.
     """
@@ -154,6 +159,8 @@ def train(model, loss_fn, optimizer: Optimizer, steps: int, *, batches=None,
         eval_every = max(1, steps)
     if clip is not None:
         clip = check_float("clip", clip, min=0, min_open=True)
+    if on_step is not None and not callable(on_step):
+        raise TypeError("on_step must be callable: on_step(step, model)")
 
     if batches is None:
         next_batch = None
@@ -185,6 +192,8 @@ def train(model, loss_fn, optimizer: Optimizer, steps: int, *, batches=None,
         display(display_obj)
     update_every = max(1, math.ceil(steps / 50))
 
+    if on_step is not None:
+        on_step(0, model)
     for step in range(steps):
         if eval_fn is not None and step % eval_every == 0:
             evaluate(step)
@@ -209,6 +218,8 @@ def train(model, loss_fn, optimizer: Optimizer, steps: int, *, batches=None,
         if clip is not None:
             clip_grad_norm(optimizer.params, clip)
         optimizer.step()
+        if on_step is not None:
+            on_step(step + 1, model)
         if display_obj is not None and ((step + 1) % update_every == 0 or step + 1 == steps):
             display_obj.bar.value = step + 1
     if eval_fn is not None:
