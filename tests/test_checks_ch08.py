@@ -52,16 +52,16 @@ def test_composite_half_scale_reference(answer):
 
 
 @pytest.mark.parametrize("answer, keyword", [
-    (lambda N, p: _half(N, p, lambda q: q.mean(axis=0)), "multiply"),
+    (lambda N, p: _half(N, p, lambda q: q.mean(axis=0)), "needs every part"),
     (lambda N, p: _half(N, p, lambda q: q.sum(axis=0)), "adding"),
     (lambda N, p: _half(N, p, lambda q: q.min(axis=0)), "weakest part"),
     (lambda N, p: _half(N, p, lambda q: q[0]), "first part"),
-    (lambda N, p: _half(N, p, lambda q: q.mean(axis=0) ** len(q)), "power k"),
-    (lambda N, p: _half(N, p, log=False), "log10 N"),
-    (lambda N, p: math.log10(_half(N, p)), "log10 N; the exercise"),
+    (lambda N, p: _half(N, p, lambda q: q.mean(axis=0) ** len(q)), "mean part for every part"),
+    (lambda N, p: _half(N, p, log=False), "logarithmic axis"),
+    (lambda N, p: math.log10(_half(N, p)), "logarithm of the size"),
     (lambda N, p: float(N[int(np.argmax(np.prod(p, axis=0) >= 0.5))]), "without interpolating"),
     (lambda N, p: np.prod(p, axis=0), "one size"),
-    (lambda N, p: 1e9, "expected"),
+    (lambda N, p: 1e9, "whole task"),
 ])
 def test_composite_half_scale_mistakes(answer, keyword):
     _rejected(check.composite_half_scale(answer), keyword)
@@ -90,9 +90,9 @@ def test_survivors_agree_with_the_computed_signatures():
 @pytest.mark.parametrize("answer, keyword", [
     (set(check.SURVIVORS) | {"composite task"}, "parts"),
     (set(check.SURVIVORS) | {"exact-match metric"}, "mirage"),
-    (set(check.SURVIVORS) - {"quantised skills"}, "one skill's own loss"),
-    (set(check.SURVIVORS) - {"loss threshold"}, "Du et al."),
-    (set(check.SURVIVORS) - {"grokking on rare data"}, "groks"),
+    (set(check.SURVIVORS) - {"quantised skills"}, "missing from your set"),
+    (set(check.SURVIVORS) - {"loss threshold"}, "missing from your set"),
+    (set(check.SURVIVORS) - {"grokking on rare data"}, "missing from your set"),
     (set(), "missing"),
     (set(synthesis.MECHANISMS), "does not survive"),
     ("loss threshold", "one string"),
@@ -169,7 +169,7 @@ def test_rare_subtasks_slope_is_near_minus_one():
 
 @pytest.mark.parametrize("change, keyword", [
     (lambda sweep, steps: (np.where(np.isnan(steps), 20000, steps), None), "keep them NaN"),
-    (lambda sweep, steps: (_rare(threshold=0.5)[1], None), "threshold 0.9"),
+    (lambda sweep, steps: (_rare(threshold=0.5)[1], None), "chance is 0.5"),
     (lambda sweep, steps: (_rare(width=512)[1], None), "use width 256"),
     (lambda sweep, steps: (steps[0], None), "one seed only"),
     (lambda sweep, steps: (np.isfinite(steps), None), "mask"),
@@ -177,7 +177,7 @@ def test_rare_subtasks_slope_is_near_minus_one():
     (lambda sweep, steps: (steps, _fit(steps, sweep.probs)[1]), "intercept"),
     (lambda sweep, steps: (steps, _fit(steps, sweep.probs)), "two numbers"),
     (lambda sweep, steps: (steps, _fit(steps[:1], sweep.probs)[0]), "all three seeds"),
-    (lambda sweep, steps: (steps, -1.0), "least-squares line"),
+    (lambda sweep, steps: (steps, -1.0), "fit a power law"),
 ])
 def test_rare_subtasks_mistakes(change, keyword):
     sweep, steps = _rare()
@@ -219,13 +219,13 @@ def test_data_delay_reference_from_the_csv_rows():
     (lambda d, ok, b, a: (np.polyfit(np.log(d["test95"][ok]), np.log(d["frac"][ok]), 1)[0], 1), "swapped"),
     (lambda d, ok, b, a: (a, 1), "intercept"),
     (lambda d, ok, b, a: ((b, a), 1), "two numbers"),
-    (lambda d, ok, b, a: (np.polyfit(d["frac"][ok], np.log(d["test95"][ok]), 1)[0], 1), "log of the fraction"),
+    (lambda d, ok, b, a: (np.polyfit(d["frac"][ok], np.log(d["test95"][ok]), 1)[0], 1), "needs a logarithm too"),
     (lambda d, ok, b, a: (np.polyfit(d["frac"][ok], d["test95"][ok], 1)[0], 1), "log-log"),
     (lambda d, ok, b, a: (np.polyfit(np.log(d["frac"][ok]), np.log(d["test95"][ok] / d["train99"][ok]), 1)[0], 1), "time to memorise"),
-    (lambda d, ok, b, a: (b, a + b * np.log(0.3)), "exponentiate"),
-    (lambda d, ok, b, a: (b, 10 ** (a + b * np.log(0.3))), "np.exp"),
-    (lambda d, ok, b, a: (b, np.exp(a + b * 0.3)), "log(0.3)"),
-    (lambda d, ok, b, a: (b, 1000.0), "fitted power law"),
+    (lambda d, ok, b, a: (b, a + b * np.log(0.3)), "logarithm of the steps"),
+    (lambda d, ok, b, a: (b, 10 ** (a + b * np.log(0.3))), "same base"),
+    (lambda d, ok, b, a: (b, np.exp(a + b * 0.3)), "fraction itself"),
+    (lambda d, ok, b, a: (b, 1000.0), "evaluate the power law"),
     (lambda d, ok, b, a: (float("nan"), 1), "nan"),
 ])
 def test_data_delay_mistakes(answer, keyword):

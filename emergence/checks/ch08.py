@@ -14,13 +14,13 @@ from emergence import grokking as g
 from emergence import sparse_parity as sp
 from emergence import synthesis as sy
 from emergence import tasks
-from emergence.checks import (Wrong, checker, close, expect_dict, expect_function, expect_real,
-                              explain, fmt, quiet_call, shape_of)
+from emergence.checks import (Wrong, checker, expect_dict, expect_function, expect_real, judge,
+                              judge_value, outputs, page, shape_of)
 
 __all__ = ["composite_half_scale", "survivors", "match_curves", "rare_subtasks", "data_delay",
            "MATCH", "SP_WIDTH", "DELAY_WEIGHT_DECAY", "DELAY_PREDICT_FRAC", "SURVIVORS"]
 
-TOL = 1e-6
+PAGE = "ch08_why_emergence"
 
 
 # ---------------------------------------------------------------- 8.1 composite half scale
@@ -62,8 +62,7 @@ def _half_cases():
 
 def _wrong_halves():
     def at(combine, space="log"):
-        def f(case):
-            N, parts = case
+        def f(N, parts):
             y = combine(np.asarray(parts, float))
             if space == "log":
                 return _cross(N, y)
@@ -74,49 +73,45 @@ def _wrong_halves():
 
     prod = functools.partial(np.prod, axis=0)
     return [
-        ("the task needs every part, so multiply the parts' success rates (np.prod over "
-         "axis 0); averaging them gives the continuous 'fraction of parts right' instead.",
+        ("the task needs every part; averaging the parts gives the continuous 'fraction of "
+         "parts right' instead.",
          at(lambda p: p.mean(axis=0))),
-        ("success rates of independent parts multiply; adding them can exceed 1.",
+        ("adding success rates can exceed 1: that is not how independent parts combine.",
          at(lambda p: p.sum(axis=0))),
         ("that is where the weakest part reaches 1/2. Even when every other part is better, "
-         "each can still fail: multiply all of them.", at(lambda p: p.min(axis=0))),
+         "each can still fail.", at(lambda p: p.min(axis=0))),
         ("that is where the first part alone reaches 1/2; the task needs all of them.",
          at(lambda p: p[0])),
-        ("you raised the mean part to the power k; the parts differ, so multiply each one's "
-         "own success rate.", at(lambda p: p.mean(axis=0) ** len(p))),
-        ("interpolate in log10 N, not in N: on a log axis the sizes are evenly spread.",
-         at(prod, "linear")),
-        ("you returned log10 N; the exercise asks for N itself (10 ** ...).",
-         lambda case: math.log10(_composite(*case))),
+        ("you used the mean part for every part; the parts differ.",
+         at(lambda p: p.mean(axis=0) ** len(p))),
+        ("you interpolated in N; the sizes are spread over decades, so the straight line "
+         "belongs on a logarithmic axis.", at(prod, "linear")),
+        ("you returned the logarithm of the size; the exercise asks for N itself.",
+         lambda N, parts: math.log10(_composite(N, parts))),
         ("you returned the first size at or above 1/2 without interpolating.",
-         lambda case: float(case[0][int(np.argmax(np.prod(case[1], axis=0) >= 0.5))])),
+         lambda N, parts: float(N[int(np.argmax(np.prod(parts, axis=0) >= 0.5))])),
         ("you returned the last size below 1/2 without interpolating.",
-         lambda case: float(case[0][max(int(np.argmax(np.prod(case[1], axis=0) >= 0.5)) - 1, 0)])),
+         lambda N, parts: float(N[max(int(np.argmax(np.prod(parts, axis=0) >= 0.5)) - 1, 0)])),
     ]
 
 
-@checker("8.1")
+@checker("8.1", reread=page(PAGE, "The candidate explanations"))
 def composite_half_scale(answer):
     """Check ``composite_half_scale(N, parts)``: where the product of the parts reaches 1/2."""
     f = expect_function(answer, "composite_half_scale")
-    failed, first = [], None
-    for N, parts, label in _half_cases():
-        out = quiet_call(f, N, parts, what="composite_half_scale(N, parts)")
+    cases = [((N, parts), label) for N, parts, label in _half_cases()]
+    counts = {label: (len(N), len(parts)) for (N, parts), label in cases}
+
+    def read(out, label):
         shape = shape_of(out)
-        if shape is not None and len(shape) == 1 and shape[0] in (len(N), len(parts)):
+        if shape is not None and len(shape) == 1 and shape[0] in counts[label]:
             raise Wrong(f"composite_half_scale returned {shape[0]} numbers for {label}.",
                         "return one size: the N at which the whole task first reaches 0.5.")
-        got = expect_real(out, f"composite_half_scale on {label}")
-        want = _composite(N, parts)
-        if not close(got, want, rel=1e-6):
-            failed.append(((N, parts), got))
-            first = first or (f"composite_half_scale gave {fmt(got, 4)} for {label}; "
-                              f"expected {fmt(want, 4)}.")
-    if failed:
-        raise Wrong(first, explain(failed, _wrong_halves(), tol=1e-6) or
-                    "multiply the parts (np.prod(parts, axis=0)), find the first i with "
-                    "whole[i] < 0.5 <= whole[i+1], and interpolate linearly in log10 N.")
+        return expect_real(out, f"composite_half_scale on {label}")
+
+    judge(outputs(f, "composite_half_scale(N, parts)"), cases, _composite, _wrong_halves(),
+          "first the whole task's success at each size (it needs every part), then where that "
+          "curve first reaches 1/2, between two sizes.", what="composite_half_scale", read=read)
     N, chess, _ = _half_cases()[1]
     alone = [_cross(N, part) for part in chess]
     return (f"composite_half_scale is right. The three chess skills reach 1/2 at "
@@ -166,18 +161,18 @@ def _mechanism(value, what: str) -> str:
     return text
 
 
-@checker("8.2")
+@checker("8.2", reread=page(PAGE, "What each explanation predicts"))
 def survivors(answer):
     """Check the set of mechanisms whose jump survives a continuous metric."""
     if answer is None or answer is Ellipsis:
-        raise Wrong("survivors is still empty.", "write a set of mechanism names, e.g. "
-                    '{"composite task", ...}; an empty set is set().')
+        raise Wrong("survivors is still empty.", "write a set of mechanism names, "
+                    '{"...", "..."}; an empty set is set().')
     if isinstance(answer, str):
-        raise Wrong("survivors is one string.", 'make it a set of names, e.g. {"loss threshold"}, '
-                    "even if you choose only one.")
+        raise Wrong("survivors is one string.", 'make it a set of names, {"..."}, even if you '
+                    "choose only one.")
     if isinstance(answer, dict) or not isinstance(answer, set | frozenset | list | tuple):
         raise Wrong(f"survivors should be a set of names, not a {type(answer).__name__}.",
-                    'write it like {"composite task", "loss threshold"}.')
+                    'write it like {"...", "..."}.')
     chosen = {_mechanism(v, f"the entry {v!r}") for v in answer}
     extra = [m for m in sy.MECHANISMS if m in chosen - SURVIVORS]
     missing = [m for m in sy.MECHANISMS if m in SURVIVORS - chosen]
@@ -188,9 +183,11 @@ def survivors(answer):
                        if len(extra) + len(missing) > 1 else "."),
                     _SURVIVE_HINTS[extra[0]])
     if missing:
-        raise Wrong(f"{missing[0]!r} is missing"
-                    + (f" (and {len(missing) - 1} more)." if len(missing) > 1 else "."),
-                    _SURVIVE_HINTS[missing[0]])
+        raise Wrong(f"{len(missing)} mechanism{'s' if len(missing) > 1 else ''} whose jump "
+                    "survives a continuous metric "
+                    f"{'are' if len(missing) > 1 else 'is'} missing from your set.",
+                    "for each mechanism you left out, ask where its jump is: in the model "
+                    "(then a continuous score jumps too) or in the score.")
     return ("right: quantised skills, a loss threshold and grokking make jumps that a continuous "
             "metric keeps; a composite task and an exact-match metric make jumps that a "
             "continuous metric removes. So re-scoring a claimed ability with a continuous metric "
@@ -236,14 +233,15 @@ def _why_not(letter: str, truth: str, given: str) -> str:
     else:
         why = ("both keep their jump under a continuous metric; ask what else moves with it: "
                "other seeds and the average over skills, or the pre-training loss")
-    return f"{why}. Look again: {_CLUES[truth]}."
+    return f"{why}. '{given}' would show this: {_CLUES[given]}. Does curve {letter}?"
 
 
-@checker("8.3")
+@checker("8.3", reread=page(PAGE, "What each explanation predicts"))
 def match_curves(answer):
     """Check a dict {letter: mechanism} for the five curves of exercise 8.3."""
     letters = sorted(MATCH)
-    expect_dict(answer, letters, "matches", '{"A": "loss threshold", "B": ...}')
+    expect_dict(answer, letters, "matches", '{"A": "...", "B": "...", ...} with one mechanism '
+                'per curve')
     given = {n: _mechanism(answer[n], f"the entry for curve {n}") for n in letters}
     wrong = [n for n in letters if given[n] != MATCH[n][0]]
     if wrong:
@@ -286,14 +284,14 @@ def rare_reference() -> tuple[np.ndarray, float]:
     return steps, _slope_of(steps, sweep.probs)
 
 
-@checker("8.4")
+@checker("8.4", reread=page(PAGE, "Less data for a task, later ability"))
 def rare_subtasks(steps, slope):
     """Check the learning step of every subtask (width 256, all seeds) and the log-log slope."""
     sweep = _sweep()
     ref, ref_slope = rare_reference()
     if isinstance(steps, np.ndarray) and steps.dtype == bool:
         raise Wrong("steps is a True/False mask.", "steps holds the first evaluation step at "
-                    "which each subtask reaches 90 %: use sparse_parity.learning_steps.")
+                    "which each subtask reaches 90 %.")
     if steps is None or steps is Ellipsis:
         raise Wrong("steps is still empty.", "replace the `...` with your answer and re-run the cell")
     try:
@@ -307,53 +305,42 @@ def rare_subtasks(steps, slope):
                         f"give one row per seed (shape {ref.shape}): all three seeds.")
         raise Wrong(f"steps has shape {arr.shape}; expected {ref.shape} (seeds × subtasks).",
                     "one row per seed, one column per subtask, in rank order.")
-    if not np.array_equal(np.isnan(arr), np.isnan(ref)) or not np.allclose(
-            np.nan_to_num(arr, nan=-1), np.nan_to_num(ref, nan=-1)):
-        budget = float(sweep.eval_steps[-1])
-        candidates = [
-            ("subtasks that never reach 90 % have no learning step: keep them NaN (as "
-             "learning_steps returns) rather than the budget or 0.",
-             [np.where(np.isnan(ref), budget, ref), np.where(np.isnan(ref), 0, ref)]),
-            ("use the threshold 0.9 (sparse_parity.LEARNED); chance is 0.5.",
-             [_learn_steps(sweep, threshold=0.5)]),
-            (f"use width {SP_WIDTH}.", [_learn_steps(sweep, width=w) for w in sweep.widths
-                                         if w != SP_WIDTH]),
-        ]
-        hint = next((h for h, vs in candidates for v in vs
-                     if np.allclose(np.nan_to_num(arr, nan=-7), np.nan_to_num(v, nan=-7))), None)
-        raise Wrong(f"steps differs from the learning steps of width {SP_WIDTH}: e.g. seed 0 "
-                    f"gives {fmt(arr[0][:6])} for the six most frequent subtasks, expected "
-                    f"{fmt(ref[0][:6])}.",
-                    hint or "for each seed s: sparse_parity.learning_steps(sweep.eval_steps, "
-                    f"sweep.accuracy[s, w]) with w the index of width {SP_WIDTH}.")
+    budget = float(sweep.eval_steps[-1])
+    candidates = [
+        ("subtasks that never reach 90 % have no learning step: keep them NaN rather than the "
+         "budget.", np.where(np.isnan(ref), budget, ref)),
+        ("subtasks that never reach 90 % have no learning step: keep them NaN rather than 0.",
+         np.where(np.isnan(ref), 0, ref)),
+        ("chance is 0.5: a threshold there counts unlearned subtasks as learned.",
+         _learn_steps(sweep, threshold=0.5)),
+    ] + [(f"use width {SP_WIDTH}.", _learn_steps(sweep, width=w)) for w in sweep.widths
+         if w != SP_WIDTH]
+    judge_value(arr, ref, candidates, f"for each seed, the first evaluation step at which each "
+                f"subtask of the width-{SP_WIDTH} run reaches 90 %.", what="steps",
+                label=f"width {SP_WIDTH}, all seeds")
     if isinstance(slope, np.ndarray | list | tuple) and np.size(slope) == 2:
         raise Wrong("slope holds two numbers.",
-                    "np.polyfit(x, y, 1) returns [slope, intercept]: take element [0].")
+                    "a straight-line fit gives a slope and an intercept: the question asks for "
+                    "one of them.")
     s = expect_real(slope, "slope")
-    if not close(s, ref_slope, abs=1e-6):
-        ranks = np.arange(1, len(sweep.probs) + 1)
-        ok = np.isfinite(ref) & (ref > 0)
-        x = np.broadcast_to(sweep.probs, ref.shape)
-        candidates = [
-            ("you fitted against the rank; the question is about frequency: use "
-             "np.log(sweep.probs) on the x-axis.", _slope_of(ref, ranks)),
-            ("the axes are swapped: log(step) goes on the y-axis, log(frequency) on the x-axis.",
-             float(np.polyfit(np.log(ref[ok]), np.log(x[ok]), 1)[0])),
-            ("np.polyfit returns [slope, intercept]: you took the intercept.",
-             float(np.polyfit(np.log(x[ok]), np.log(ref[ok]), 1)[1])),
-            ("use the same logarithm on both axes.",
-             float(np.polyfit(np.log10(x[ok]), np.log(ref[ok]), 1)[0])),
-            ("use the same logarithm on both axes.",
-             float(np.polyfit(np.log(x[ok]), np.log10(ref[ok]), 1)[0])),
-            ("fit all three seeds together, not seed 0 alone.", _slope_of(ref[0], sweep.probs)),
-            ("fit on log-log axes: log(step) against log(frequency).",
-             float(np.polyfit(x[ok], ref[ok], 1)[0])),
-        ]
-        hint = next((h for h, v in candidates if close(s, v, rel=1e-4, abs=1e-9)),
-                    "keep the finite steps (np.isfinite), pair each with its subtask's frequency "
-                    "sweep.probs, and fit np.polyfit(np.log(freq), np.log(step), 1)[0].")
-        raise Wrong(f"slope = {s:.4g}; a least-squares line through (log frequency, log step) "
-                    f"over the learned subtasks of all seeds gives {ref_slope:.4g}.", hint)
+    ranks = np.arange(1, len(sweep.probs) + 1)
+    ok = np.isfinite(ref) & (ref > 0)
+    x = np.broadcast_to(sweep.probs, ref.shape)
+    judge_value(s, ref_slope, [
+        ("you fitted against the rank; the question is about frequency.", _slope_of(ref, ranks)),
+        ("the axes are swapped: frequency is the cause, on the x-axis.",
+         float(np.polyfit(np.log(ref[ok]), np.log(x[ok]), 1)[0])),
+        ("a straight-line fit gives two numbers, and you took the intercept.",
+         float(np.polyfit(np.log(x[ok]), np.log(ref[ok]), 1)[1])),
+        ("use the same logarithm on both axes.",
+         float(np.polyfit(np.log10(x[ok]), np.log(ref[ok]), 1)[0])),
+        ("use the same logarithm on both axes.",
+         float(np.polyfit(np.log(x[ok]), np.log10(ref[ok]), 1)[0])),
+        ("fit all three seeds together, not seed 0 alone.", _slope_of(ref[0], sweep.probs)),
+        ("fit on log-log axes.", float(np.polyfit(x[ok], ref[ok], 1)[0])),
+    ], "pair each learned subtask's step with its frequency, over all seeds, and fit a power "
+       "law.", what="slope", label="the learned subtasks", tol=1e-4,
+        agree=lambda got, want: abs(got - want) <= 1e-6)
     batch = sweep.config["batch_size"]
     ok = np.isfinite(ref)
     seen = (ref * sweep.probs * batch)[ok]
@@ -378,7 +365,7 @@ def delay_reference() -> tuple[float, float]:
     return float(b), float(np.exp(a + b * np.log(DELAY_PREDICT_FRAC)))
 
 
-@checker("8.5")
+@checker("8.5", reread=page(PAGE, "Less data for a task, later ability"))
 def data_delay(exponent, predicted):
     """Check the fitted exponent of steps-to-generalise against training fraction and the
     extrapolated steps at fraction 0.3 (weight decay 1)."""
@@ -386,56 +373,46 @@ def data_delay(exponent, predicted):
     d = sy.grokking_delays(DELAY_WEIGHT_DECAY)
     if isinstance(exponent, np.ndarray | list | tuple) and np.size(exponent) == 2:
         raise Wrong("exponent holds two numbers.",
-                    "np.polyfit(x, y, 1) returns [slope, intercept]: the exponent is element [0].")
+                    "a straight-line fit gives a slope and an intercept: the exponent is one of "
+                    "them.")
     b = expect_real(exponent, "exponent")
-    if not close(b, want_b, abs=1e-6):
-        ok = np.isfinite(d["test95"])
-        lf, ls = np.log(d["frac"][ok]), np.log(d["test95"][ok])
-        rows = [r for r in g.load_phase_diagram() if r["weight_decay"] == DELAY_WEIGHT_DECAY
-                and r["step_onset"] is not None and r["step_test95"] is not None]
-        candidates = [
-            ("the axes are swapped: log(steps) on the y-axis, log(fraction) on the x-axis.",
-             np.polyfit(ls, lf, 1)[0]),
-            ("np.polyfit returns [slope, intercept]: you took the intercept.",
-             np.polyfit(lf, ls, 1)[1]),
-            ("fit on log-log axes (a power law), not steps against fraction.",
-             np.polyfit(d["frac"][ok], d["test95"][ok], 1)[0]),
-            ("take the log of the fraction too: this is a power law, log(steps) against "
-             "log(fraction).", np.polyfit(d["frac"][ok], ls, 1)[0]),
-            ("use the same logarithm on both axes.", np.polyfit(np.log10(d["frac"][ok]), ls, 1)[0]),
-            ("use the same logarithm on both axes.", np.polyfit(lf, np.log10(d["test95"][ok]), 1)[0]),
-            ("use the step where test accuracy reaches 95 % (step_test95), not the onset.",
-             np.polyfit(np.log([r["frac"] for r in rows]),
-                        np.log([r["step_onset"] for r in rows]), 1)[0] if len(rows) > 1 else None),
-            ("use the time to generalise (step_test95); dividing by the time to memorise gives "
-             "a different exponent.", np.polyfit(lf, ls - np.log(d["train99"][ok]), 1)[0]),
-        ]
-        hint = next((h for h, v in candidates if v is not None and close(b, v, rel=1e-4)),
-                    None)
-        if hint is None and not math.isfinite(b):
-            hint = "keep only the runs that grokked (step_test95 is not None) before the fit."
-        raise Wrong(f"exponent = {b:.4g}; the least-squares line through (log fraction, log "
-                    f"step_test95) of the runs that grokked at weight decay "
-                    f"{DELAY_WEIGHT_DECAY:g} has slope {want_b:.4g}.",
-                    hint or "select rows with weight_decay == 1.0 and a step_test95, then "
-                    "np.polyfit(np.log(frac), np.log(step_test95), 1)[0].")
+    ok = np.isfinite(d["test95"])
+    lf, ls = np.log(d["frac"][ok]), np.log(d["test95"][ok])
+    rows = [r for r in g.load_phase_diagram() if r["weight_decay"] == DELAY_WEIGHT_DECAY
+            and r["step_onset"] is not None and r["step_test95"] is not None]
+    candidates = [
+        ("the axes are swapped: the training fraction is the cause, on the x-axis.",
+         np.polyfit(ls, lf, 1)[0]),
+        ("a straight-line fit gives two numbers, and you took the intercept.",
+         np.polyfit(lf, ls, 1)[1]),
+        ("fit on log-log axes (a power law), not steps against fraction.",
+         np.polyfit(d["frac"][ok], d["test95"][ok], 1)[0]),
+        ("the fraction needs a logarithm too: this is a power law.",
+         np.polyfit(d["frac"][ok], ls, 1)[0]),
+        ("use the same logarithm on both axes.", np.polyfit(np.log10(d["frac"][ok]), ls, 1)[0]),
+        ("use the same logarithm on both axes.", np.polyfit(lf, np.log10(d["test95"][ok]), 1)[0]),
+        ("the question is about the step where test accuracy reaches 95 %, not the onset.",
+         np.polyfit(np.log([r["frac"] for r in rows]),
+                    np.log([r["step_onset"] for r in rows]), 1)[0] if len(rows) > 1 else None),
+        ("the question is about the time to generalise; dividing by the time to memorise gives "
+         "a different exponent.", np.polyfit(lf, ls - np.log(d["train99"][ok]), 1)[0]),
+    ]
+    judge_value(b, want_b, [(h, v) for h, v in candidates if v is not None],
+                "keep the runs at weight decay 1 that generalised, and fit a power law of the "
+                "steps to 95 % test accuracy against the training fraction.", what="exponent",
+                label=f"weight decay {DELAY_WEIGHT_DECAY:g}", tol=1e-4,
+                agree=lambda got, want: abs(got - want) <= 1e-6)
     p = expect_real(predicted, "predicted")
-    if not close(p, want_pred, rel=1e-4):
-        ok = np.isfinite(d["test95"])
-        b_, a_ = np.polyfit(np.log(d["frac"][ok]), np.log(d["test95"][ok]), 1)
-        candidates = [
-            ("you returned log(steps); exponentiate: np.exp(intercept + exponent * log(0.3)).",
-             a_ + b_ * math.log(DELAY_PREDICT_FRAC)),
-            ("the fit is in natural logs: undo it with np.exp, not 10 **.",
-             10 ** (a_ + b_ * math.log(DELAY_PREDICT_FRAC))),
-            ("put log(0.3) into the fit, not 0.3 itself.", math.exp(a_ + b_ * DELAY_PREDICT_FRAC)),
-            ("predict at training fraction 0.3.", math.exp(a_ + b_ * math.log(0.2))),
-        ]
-        hint = next((h for h, v in candidates if close(p, v, rel=1e-4)),
-                    "predicted = np.exp(intercept + exponent * np.log(0.3)), with the intercept "
-                    "from the same np.polyfit.")
-        raise Wrong(f"predicted = {p:.4g}; the fitted power law gives {want_pred:.4g} steps at "
-                    f"fraction {DELAY_PREDICT_FRAC}.", hint)
+    b_, a_ = np.polyfit(lf, ls, 1)
+    judge_value(p, want_pred, [
+        ("you returned the logarithm of the steps.", a_ + b_ * math.log(DELAY_PREDICT_FRAC)),
+        ("the fit is in natural logarithms: undo it in the same base.",
+         10 ** (a_ + b_ * math.log(DELAY_PREDICT_FRAC))),
+        ("the fit is in the logarithm of the fraction, and you put in the fraction itself.",
+         math.exp(a_ + b_ * DELAY_PREDICT_FRAC)),
+        (f"predict at training fraction {DELAY_PREDICT_FRAC}.", math.exp(a_ + b_ * math.log(0.2))),
+    ], "use both numbers of your fit to evaluate the power law at the new fraction.",
+        what="predicted", label=f"fraction {DELAY_PREDICT_FRAC}", tol=1e-4)
     k = int(np.flatnonzero(np.isclose(d["frac"], DELAY_PREDICT_FRAC))[0])
     budget = d["budget"][k]
     return (f"steps to generalise grow as fraction^{want_b:.2f}, so halving the data multiplies "
