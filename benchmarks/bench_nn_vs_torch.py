@@ -39,6 +39,7 @@ except ImportError:
     sys.exit("This benchmark compares against PyTorch, which is not installed.\n"
              "Install it (for the benchmark only) with:  pip install torch==2.13.0")
 
+import emergence
 import emergence.nn as nn
 from emergence.nn import functional as F
 
@@ -385,6 +386,7 @@ def main():
     ap.add_argument("--probe", nargs=2, metavar=("CASE", "ENGINE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.probe:
+        emergence.setup()
         print(json.dumps(probe_memory(*args.probe, args.torch_attention)))
         return
     if args.threads is not None:
@@ -398,7 +400,9 @@ def main():
     print(f"numpy {np.__version__}, torch {torch.__version__} ({torch.get_num_threads()} threads), "
           f"{os.cpu_count()} CPUs, OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}")
     print(f"BLAS: {blas_info()}")
-    print(f"allocator tuned (mallopt): {nn.tune_allocator()}")
+    emergence.setup()   # allocator tuning (and plot style): explicit, never at import
+    print(f"allocator tuned (mallopt): {nn.tune_allocator()}; fast-path threads for "
+          f"elementwise work: {nn.fast.threads()}")
     with open("/proc/loadavg") as f:
         print(f"load average at start: {' '.join(f.read().split()[:3])}")
     peak = matmul_peak()

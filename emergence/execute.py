@@ -30,6 +30,9 @@ SOLUTION_BEGIN, SOLUTION_END = "# BEGIN SOLUTION", "# END SOLUTION"
 # waits on a shared 2-core machine, and float32 sums then do not depend on the core count,
 # so stored outputs reproduce bit for bit under nbval (tests/conftest.py uses the same).
 KERNEL_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+# Every kernel starts with the course's one-time setup (plot style, allocator), as each
+# notebook's setup cell does; importing the library does neither.
+KERNEL_SETUP = "--IPKernelApp.exec_lines=import emergence; emergence.setup()"
 _LIST_MODULES = ("import sys as _s, json as _j; print(_j.dumps(sorted({m.__file__ for n, m in "
                  "list(_s.modules.items()) if (n == 'emergence' or n.startswith('emergence.')) "
                  "and getattr(m, '__file__', None)})))")
@@ -83,6 +86,7 @@ def execute(path: Path, timeout: int = 300) -> float:
     nb = nbformat.read(path, as_version=4)
     _tag_solutions(nb)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", store_widget_state=True,
+                            extra_arguments=[KERNEL_SETUP],
                             resources={"metadata": {"path": str(path.parent)}})
     probe = nbformat.v4.new_code_cell(_LIST_MODULES)
     nb.cells.append(probe)  # asks the kernel which library modules the notebook used

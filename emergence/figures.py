@@ -18,7 +18,7 @@ PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#0
 GREY = "#7f7f7f"
 """For context lines drawn behind the data."""
 
-matplotlib.rcParams.update({
+STYLE = {
     "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
     "axes.spines.top": False,
     "axes.spines.right": False,
@@ -26,7 +26,13 @@ matplotlib.rcParams.update({
     "grid.alpha": 0.3,
     "font.size": 10,
     "legend.frameon": False,
-})
+}
+"""The course's plot style (matplotlib rcParams), applied by :func:`use_style`."""
+
+
+def use_style() -> None:
+    """Apply :data:`STYLE` to matplotlib; ``emergence.setup()`` calls it (importing does not)."""
+    matplotlib.rcParams.update(STYLE)
 
 
 def size_label(n: float) -> str:

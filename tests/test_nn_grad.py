@@ -5,8 +5,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import emergence.nn as nn
-from emergence.nn import functional as F
+from emergence.nn import fast, functional
 from emergence.nn.tensor import Tensor
+
+# every operation is checked in both implementations: the plain path and the fast path
+BOTH = pytest.mark.parametrize("F", [pytest.param(functional, id="plain"), pytest.param(fast, id="fast")])
 
 F64 = np.float64
 TOL = 1e-6
@@ -96,22 +99,24 @@ def test_same_tensor_used_twice_accumulates():
     check_grad(lambda x: x * x + x, rand(4, 3))
 
 
-@pytest.mark.parametrize("name", ["neg", "exp", "log", "tanh", "relu", "square", "gelu", "pow"])
+@pytest.mark.parametrize("name", ["neg", "exp", "log", "tanh", "relu", "fast relu", "square",
+                                  "gelu", "pow"])
 def test_unary_ops(name):
     x = rand(4, 5)
     if name == "log":
         x = np.abs(x) + 0.5
-    if name == "relu":
+    if "relu" in name:
         x = np.where(np.abs(x) < 0.05, 0.3, x)  # stay away from the kink
     f = {"neg": lambda t: -t, "exp": Tensor.exp, "log": Tensor.log, "tanh": Tensor.tanh,
-         "relu": F.relu, "square": F.square, "gelu": F.gelu, "pow": lambda t: (t * t + 1.0) ** 1.5}[name]
+         "relu": functional.relu, "fast relu": fast.relu, "square": functional.square,
+         "gelu": functional.gelu, "pow": lambda t: (t * t + 1.0) ** 1.5}[name]
     check_grad(f, x)
 
 
 def test_gelu_matches_its_formula():
     x = np.linspace(-4, 4, 9)
     want = 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))
-    np.testing.assert_allclose(F.gelu(Tensor(x)).data, want, rtol=1e-12)
+    np.testing.assert_allclose(functional.gelu(Tensor(x)).data, want, rtol=1e-12)
 
 
 @pytest.mark.parametrize("axis,keepdims", [(None, False), (0, False), (1, True), ((0, 2), False),
@@ -144,7 +149,7 @@ def test_matmul(sa, sb):
 
 
 def test_cat():
-    check_grad(lambda a, b: F.cat([a, b], axis=1), rand(2, 3), rand(2, 5))
+    check_grad(lambda a, b: functional.cat([a, b], axis=1), rand(2, 3), rand(2, 5))
 
 
 @given(st.lists(st.integers(1, 3), min_size=1, max_size=3), st.data())
@@ -159,38 +164,44 @@ def test_unbroadcast_sums_back_to_any_broadcastable_shape(shape, data):
 
 
 # ----------------------------------------------------------------- functional
-def test_linear_on_3d_input():
+@BOTH
+def test_linear_on_3d_input(F):
     check_grad(F.linear, rand(2, 3, 4), rand(4, 5), rand(5))
     check_grad(lambda x, w: F.linear(x, w), rand(6, 4), rand(4, 2))
 
 
 @pytest.mark.parametrize("one_hot", [True, False])
-def test_embedding_with_repeated_indices(one_hot, monkeypatch):
+@BOTH
+def test_embedding_with_repeated_indices(F, one_hot, monkeypatch):
     if not one_hot:
-        monkeypatch.setattr(F, "_ONE_HOT_MAX_ROWS", 0)
+        monkeypatch.setattr(fast, "_ONE_HOT_MAX_ROWS", 0)
     idx = np.array([[0, 3, 3], [1, 0, 3]])
     check_grad(lambda w: F.embedding(idx, w), rand(5, 4))
 
 
-def test_softmax():
+@BOTH
+def test_softmax(F):
     check_grad(lambda x: F.softmax(x, axis=-1), rand(3, 5))
     check_grad(lambda x: F.softmax(x, axis=0), rand(3, 5))
 
 
-def test_layer_norm():
+@BOTH
+def test_layer_norm(F):
     check_grad(lambda x, w, b: F.layer_norm(x, w, b), rand(2, 3, 6), rand(6), rand(6))
     check_grad(lambda x: F.layer_norm(x, None, None), rand(4, 5))
 
 
 @pytest.mark.parametrize("t", [1, 3, 4, 5, 7])   # pair loop up to SHORT_SEQUENCE=4, then matmul
 @pytest.mark.parametrize("causal", [True, False])
-def test_self_attention(causal, t):
+@BOTH
+def test_self_attention(F, causal, t):
     b, h, dh = 2, 2, 3
     check_grad(lambda qkv: F.self_attention(qkv, h, causal=causal), rand(b, t, 3 * h * dh))
 
 
 @pytest.mark.parametrize("causal", [True, False])
-def test_both_attention_implementations_agree(causal, monkeypatch):
+def test_both_fast_attention_arrangements_agree(causal, monkeypatch):
+    F = fast
     qkv = Tensor(rand(3, 4, 24))
     out, pattern = F.self_attention(qkv, 2, causal=causal, return_pattern=True)
     monkeypatch.setattr(F, "SHORT_SEQUENCE", 0)
@@ -200,7 +211,8 @@ def test_both_attention_implementations_agree(causal, monkeypatch):
 
 
 @pytest.mark.parametrize("t", [4, 6])
-def test_causal_mask_hides_the_future(t):
+@BOTH
+def test_causal_mask_hides_the_future(F, t):
     x = rand(1, t, 12)
     out, pattern = F.self_attention(Tensor(x), 2, causal=True, return_pattern=True)
     assert np.all(np.triu(pattern[0, 0], k=1) == 0)
@@ -212,12 +224,14 @@ def test_causal_mask_hides_the_future(t):
 
 
 @pytest.mark.parametrize("shape", [(6, 5), (2, 3, 5)])
-def test_softmax_cross_entropy(shape):
+@BOTH
+def test_softmax_cross_entropy(F, shape):
     targets = R.integers(0, shape[-1], shape[:-1])
     check_grad(lambda z: F.softmax_cross_entropy(z, targets), rand(*shape) * 3)
 
 
-def test_softmax_cross_entropy_as_the_final_loss():
+@BOTH
+def test_softmax_cross_entropy_as_the_final_loss(F):
     """loss.backward() directly (incoming gradient exactly 1: the precomputed gradient is used)."""
     z, t = rand(5, 4), np.array([0, 3, 3, 1, 2])
     logits = Tensor(z.copy(), requires_grad=True)
@@ -228,7 +242,8 @@ def test_softmax_cross_entropy_as_the_final_loss():
         assert not F.softmax_cross_entropy(Tensor(z, requires_grad=True), t).requires_grad
 
 
-def test_cross_entropy_value():
+@BOTH
+def test_cross_entropy_value(F):
     z = rand(4, 3)
     t = np.array([0, 2, 1, 2])
     logp = z - np.log(np.exp(z).sum(1, keepdims=True))
@@ -238,13 +253,24 @@ def test_cross_entropy_value():
     assert np.isfinite(F.softmax_cross_entropy(Tensor(z * 1e4), t).item())
 
 
-def test_mse():
+@BOTH
+def test_mse(F):
     check_grad(lambda p, t: F.mse(p, t), rand(4, 3), rand(4, 3))
     np.testing.assert_allclose(F.mse(Tensor(np.array([1.0, 3.0])), np.array([0.0, 0.0])).item(), 5.0)
 
 
 # --------------------------------------------------------------------- layers
-def test_linear_and_mlp_modules():
+@pytest.fixture(params=["plain", "fast"])
+def path(request):
+    """Run a test on the plain path and on the fast path."""
+    if request.param == "plain":
+        with nn.plain_path():
+            yield
+    else:
+        yield
+
+
+def test_linear_and_mlp_modules(path):
     x = rand(5, 3)
     x = np.where(np.abs(x) < 0.05, 0.3, x)
     check_module_grad(nn.MLP([3, 4, 2], activation="gelu", rng=0, dtype=F64), x)
@@ -252,18 +278,18 @@ def test_linear_and_mlp_modules():
     check_module_grad(nn.Linear(3, 2, rng=0, dtype=F64), x)
 
 
-def test_layer_norm_and_embedding_modules():
+def test_layer_norm_and_embedding_modules(path):
     check_module_grad(nn.LayerNorm(4, dtype=F64), rand(3, 4))
     check_module_grad(nn.Embedding(6, 3, rng=0, dtype=F64), np.array([[0, 5, 5, 2]]))
 
 
-def test_attention_module_and_transformer_block():
+def test_attention_module_and_transformer_block(path):
     x = rand(2, 4, 8)
     check_module_grad(nn.MultiHeadSelfAttention(8, 2, rng=0, dtype=F64), x)
     check_module_grad(nn.TransformerBlock(8, 2, 12, activation="gelu", rng=1, dtype=F64), x)
 
 
-def test_whole_transformer_with_loss():
+def test_whole_transformer_with_loss(path):
     model = nn.Transformer(5, 4, 2, 6, n_layers=2, max_len=5, n_out=3, rng=0, dtype=F64)
     tokens = np.array([[1, 2, 4, 0], [3, 3, 4, 1]])
     targets = np.array([2, 0])
@@ -273,10 +299,10 @@ def test_whole_transformer_with_loss():
             self.model = model
 
         def forward(self):
-            return F.softmax_cross_entropy(self.model(tokens)[:, -1], targets)
+            return nn.softmax_cross_entropy(self.model(tokens)[:, -1], targets)
     check_module_grad(Loss())
 
 
-def test_attention_only_transformer_without_layer_norm():
+def test_attention_only_transformer_without_layer_norm(path):
     model = nn.Transformer(5, 6, 3, 0, n_layers=2, max_len=4, layer_norm=False, rng=3, dtype=F64)
     check_module_grad(model, np.array([[0, 1, 2, 3], [4, 4, 0, 1]]))

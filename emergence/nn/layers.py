@@ -16,7 +16,7 @@ import os
 import numpy as np
 
 from .._validate import check_choice, check_float, check_int, rng_from
-from . import functional as F
+from .paths import ops
 from .tensor import Tensor, as_tensor, check_dtype
 
 __all__ = ["Module", "Linear", "Embedding", "LayerNorm", "ReLU", "GELU", "Quadratic",
@@ -113,7 +113,7 @@ class Linear(Module):
         self.bias = _parameter(rng.uniform(-bound, bound, out_features), dtype) if bias else None
 
     def forward(self, x) -> Tensor:
-        return F.linear(x, self.weight, self.bias)
+        return ops().linear(x, self.weight, self.bias)
 
 
 class Embedding(Module):
@@ -130,7 +130,7 @@ class Embedding(Module):
         self.weight = _parameter(rng.normal(0.0, std, (num_embeddings, dim)), check_dtype("dtype", dtype))
 
     def forward(self, indices) -> Tensor:
-        return F.embedding(indices, self.weight)
+        return ops().embedding(indices, self.weight)
 
 
 class LayerNorm(Module):
@@ -147,12 +147,12 @@ class LayerNorm(Module):
         x = as_tensor(x, "x", dtype=self.weight.dtype)
         if x.ndim == 0 or x.shape[-1] != self.dim:
             raise ValueError(f"x must have last dimension {self.dim}, got shape {x.shape}")
-        return F.layer_norm(x, self.weight, self.bias, self.eps)
+        return ops().layer_norm(x, self.weight, self.bias, self.eps)
 
 
 class ReLU(Module):
     def forward(self, x):
-        return x.relu()
+        return ops().relu(x)
 
 
 class GELU(Module):
@@ -230,7 +230,7 @@ class MultiHeadSelfAttention(Module):
         x = as_tensor(x, "x", dtype=self.qkv.weight.dtype)
         if x.ndim != 3 or x.shape[-1] != self.d_model:
             raise ValueError(f"x must have shape (batch, time, {self.d_model}), got {x.shape}")
-        heads, self.pattern = F.self_attention(self.qkv(x), self.n_heads, self.causal,
+        heads, self.pattern = ops().self_attention(self.qkv(x), self.n_heads, self.causal,
                                                return_pattern=True)
         return self.out(heads)
 

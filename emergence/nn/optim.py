@@ -6,9 +6,12 @@ The formulas are PyTorch's, so runs can be compared step by step.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._validate import check_float
+from . import fast, paths
 from .tensor import Tensor
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "clip_grad_norm"]
@@ -79,10 +82,10 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     """Adam (Kingma & Ba); ``weight_decay`` here is L2 added to the gradient.
 
-    The moments of all parameters live in one flat array each, so when every
-    parameter has a gradient the update is a dozen numpy calls in total
-    rather than a dozen per parameter (for small models the optimizer would
-    otherwise cost as much as the forward and backward passes).
+    Each parameter keeps a running mean of its gradients ``m`` and of their squares ``v``;
+    the step is ``lr · m̂ / (√v̂ + eps)`` with the bias-corrected ``m̂``, ``v̂``.  This file
+    updates one parameter at a time (:meth:`update`); when every parameter has a gradient
+    the models take the same step through :func:`.fast.adam_step`, all at once.
     """
 
     decoupled = False
@@ -96,69 +99,41 @@ class Adam(Optimizer):
                       check_float("betas[1]", betas[1], min=0, max=1, max_open=True))
         self.eps = check_float("eps", eps, min=0, min_open=True)
         self.weight_decay = check_float("weight_decay", weight_decay, min=0)
-        dtype = np.result_type(*[p.dtype for p in self.params])
-        self._bounds = np.cumsum([0] + [p.size for p in self.params]).tolist()
-        self._flat = all(p.dtype == dtype for p in self.params)   # one dtype: one flat buffer
         self.t = [0] * len(self.params)   # steps taken by each parameter
-        if not self._flat:
+        dtypes = {p.dtype for p in self.params}
+        self.flat = fast.FlatAdamState(self.params, dtypes.pop()) if len(dtypes) == 1 else None
+        if self.flat is None:
             self.m = [np.zeros_like(p.data) for p in self.params]
             self.v = [np.zeros_like(p.data) for p in self.params]
-            return
-        n = self._bounds[-1]
-        self._flat_m, self._flat_v = np.zeros(n, dtype), np.zeros(n, dtype)
-        self._g, self._tmp = np.empty(n, dtype), np.empty(n, dtype)
-        self.m = self._views(self._flat_m)   # per-parameter views of the flat arrays
-        self.v = self._views(self._flat_v)
-        self._g_views, self._tmp_views = self._views(self._g), self._views(self._tmp)
-
-    def _views(self, flat) -> list[np.ndarray]:
-        b = self._bounds
-        return [flat[b[i]:b[i + 1]].reshape(p.shape) for i, p in enumerate(self.params)]
+        else:                             # per-parameter views of the fast path's flat buffers
+            self.m, self.v = self.flat.views(self.flat.m, self.params), self.flat.views(self.flat.v, self.params)
 
     def step(self) -> None:
-        if not (self._flat and len(set(self.t)) == 1
+        if (self.flat is not None and paths.fast_path_enabled() and len(set(self.t)) == 1
                 and all(p.grad is not None for p in self.params)):
-            return super().step()   # one parameter at a time
-        self.steps += 1
-        lr = check_float("lr", self.lr, min=0)
-        for p, g in zip(self.params, self._g_views):
-            g[...] = p.grad
-            if self.weight_decay and not self.decoupled:
-                g += self.weight_decay * p.data
-        self.t = [t + 1 for t in self.t]
-        self._direction(self._g, self._flat_m, self._flat_v, self._tmp, self.t[0], lr)
-        for p, step in zip(self.params, self._tmp_views):
-            if self.weight_decay and self.decoupled:
-                p.data *= 1.0 - lr * self.weight_decay
-            p.data -= step
+            self.steps += 1
+            self.t = [t + 1 for t in self.t]
+            fast.adam_step(self.flat, self.params, self.betas, self.eps,
+                           check_float("lr", self.lr, min=0), self.weight_decay, self.decoupled,
+                           self.t[0])
+            return
+        super().step()                    # one parameter at a time
 
     def _update(self, i, p, g, lr):
-        if self.weight_decay:
-            if self.decoupled:   # AdamW: shrink the weights directly
-                p.data *= 1.0 - lr * self.weight_decay
-            else:                # Adam: L2 penalty enters the gradient
-                g = g + self.weight_decay * p.data
-        self.t[i] += 1
-        tmp = np.empty_like(p.data)
-        self._direction(g, self.m[i], self.v[i], tmp, self.t[i], lr)
-        p.data -= tmp
-
-    def _direction(self, g, m, v, tmp, t: int, lr: float) -> None:
-        """Update the moments ``m``, ``v`` in place; leave the step to subtract in ``tmp``."""
         b1, b2 = self.betas
-        m *= b1                                   # m = b1·m + (1−b1)·g
-        np.multiply(g, 1.0 - b1, out=tmp)
-        m += tmp
-        v *= b2                                   # v = b2·v + (1−b2)·g²
-        np.multiply(g, g, out=tmp)
-        tmp *= 1.0 - b2
-        v += tmp
-        bias1, bias2 = 1.0 - b1 ** t, 1.0 - b2 ** t
-        np.sqrt(v, out=tmp)                       # step = lr/bias1 · m / (√(v/bias2) + eps)
-        tmp *= 1.0 / float(np.sqrt(bias2))
-        tmp += self.eps
-        np.divide(m, tmp, out=tmp)
-        tmp *= lr / bias1
+        if self.weight_decay and not self.decoupled:
+            g = g + self.weight_decay * p.data          # Adam: L2 penalty enters the gradient
+        self.t[i] += 1
+        m, v, t = self.m[i], self.v[i], self.t[i]
+        m *= b1
+        m += (1.0 - b1) * g                             # m = b1·m + (1−b1)·g
+        v *= b2
+        v += (1.0 - b2) * (g * g)                       # v = b2·v + (1−b2)·g²
+        bias1, bias2 = 1.0 - b1 ** t, 1.0 - b2 ** t     # m and v start at 0: unbias them
+        step = m / (np.sqrt(v) * (1.0 / math.sqrt(bias2)) + self.eps) * (lr / bias1)
+        if self.weight_decay and self.decoupled:        # AdamW: shrink the weights directly
+            p.data *= 1.0 - lr * self.weight_decay
+        p.data -= step
 
 
 class AdamW(Adam):

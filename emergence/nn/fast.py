@@ -1,0 +1,416 @@
+"""The fast path: the plain path's formulas, reorganised to save time and memory.
+
+The models run these; :mod:`.functional` and the per-parameter Adam in :mod:`.optim` are
+the same operations written for reading.  Every function here gives the same numbers as
+its plain twin (``tests/test_nn_fast.py``), and each trick says what it saves:
+
+- the gradient is made in place while the forward pass still holds the arrays it needs
+  (cross-entropy, layer norm, attention), so no pass over memory is repeated;
+- short sequences (``a b =``) use a loop over position pairs instead of thousands of
+  tiny stacked matrix products;
+- embedding gradients are one matrix product with a cached one-hot matrix, not ``np.add.at``;
+- Adam keeps every moment in one flat buffer, so a step is a dozen numpy calls in total;
+- large elementwise work is split over threads (:func:`configure`), in contiguous blocks of
+  whole rows: each element (and each row's reduction) is computed exactly as on one thread,
+  so results are bit-identical whatever the thread count.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from .._validate import check_int
+from .functional import (accuracy, cat, causal_mask, check_indices, check_layer_norm, check_qkv,
+                         check_targets, gelu, linear, mse, softmax, softmax_array, square)
+from .tensor import Tensor, is_grad_enabled
+
+__all__ = ["configure", "threads", "linear", "embedding", "relu", "gelu", "square", "softmax",
+           "layer_norm", "self_attention", "softmax_cross_entropy", "mse", "accuracy", "cat",
+           "adam_step", "SHORT_SEQUENCE"]
+
+# ------------------------------------------------------------------ threads
+
+MAX_THREADS = 64
+_settings = {"threads": min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                            else (os.cpu_count() or 1)),
+             "min_chunk": 1 << 16}
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def configure(threads: int | None = None, min_chunk: int | None = None) -> dict:
+    """Set the threads for elementwise work and the fewest elements worth a thread; the settings.
+
+    ``threads`` (1 … 64; default: the usable cores, at most 4) splits large elementwise work;
+    ``min_chunk`` (>= 1024 elements, default 65536) keeps small arrays on one thread,
+    where starting a task would cost more than it saves.  Results do not depend on either.
+    """
+    global _pool
+    if threads is not None:
+        threads = check_int("threads", threads, min=1, max=MAX_THREADS)
+    if min_chunk is not None:
+        _settings["min_chunk"] = check_int("min_chunk", min_chunk, min=1024)
+    if threads is not None and threads != _settings["threads"]:
+        with _pool_lock:
+            if _pool is not None:
+                _pool.shutdown()
+                _pool = None
+            _settings["threads"] = threads
+    return dict(_settings)
+
+
+def threads() -> int:
+    """The number of threads elementwise work is split over."""
+    return _settings["threads"]
+
+
+def _threads_work() -> bool:
+    """Whether this Python can start a thread (not, e.g., numpy in a browser); warns once if not."""
+    try:
+        t = threading.Thread(target=lambda: None)
+        t.start()
+        t.join()
+        return True
+    except RuntimeError:
+        warnings.warn("emergence.nn.fast: threads are unavailable here; elementwise work runs "
+                      "on one thread (same results, slower)", RuntimeWarning, stacklevel=3)
+        _settings["threads"] = 1
+        return False
+
+
+def _get_pool() -> ThreadPoolExecutor | None:
+    global _pool
+    with _pool_lock:
+        if _pool is None and _settings["threads"] > 1 and _threads_work():
+            _pool = ThreadPoolExecutor(_settings["threads"] - 1, thread_name_prefix="emergence-nn")
+        return _pool if _settings["threads"] > 1 else None
+
+
+def row_blocks(n_rows: int, row_size: int) -> list[slice]:
+    """Contiguous blocks of rows, one per thread, each at least ``min_chunk`` elements."""
+    k = min(_settings["threads"], max(1, n_rows * row_size // _settings["min_chunk"]), n_rows)
+    bounds = [n_rows * i // k for i in range(k + 1)]
+    return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def in_blocks(fn, n_rows: int, row_size: int) -> None:
+    """Run ``fn(rows)`` for each block of :func:`row_blocks`, the blocks in parallel.
+
+    ``fn`` must write only its own rows.  numpy releases the GIL inside ufuncs, so two
+    blocks really do run on two cores; the split changes which core computes a row, never
+    how, so the result is bit-identical to ``fn(slice(0, n_rows))``.
+    """
+    blocks = row_blocks(n_rows, row_size)
+    pool = _get_pool() if len(blocks) > 1 else None
+    if pool is None:
+        fn(slice(0, n_rows))
+        return
+    futures = [pool.submit(fn, rows) for rows in blocks[1:]]
+    fn(blocks[0])
+    for f in futures:
+        f.result()
+
+
+# ------------------------------------------------------------- operations
+
+def relu(x: Tensor) -> Tensor:
+    """max(x, 0), split over threads (saves: one core's worth of time on large activations)."""
+    xd = x.data
+    out = np.empty_like(xd)
+    flat_x, flat_out = xd.reshape(-1), out.reshape(-1)
+    in_blocks(lambda r: np.maximum(flat_x[r], 0, out=flat_out[r]), flat_x.size, 1)
+
+    def backward(g):
+        flat_g = np.ascontiguousarray(g).reshape(-1)
+        gx = np.empty_like(flat_g)
+        # gradient 1 where out > 0 (also 0 at x == 0, as in PyTorch); multiplying by the
+        # boolean mask is ~10x faster than np.where
+        in_blocks(lambda r: np.multiply(flat_g[r], flat_out[r] > 0, out=gx[r], dtype=gx.dtype),
+                  flat_g.size, 1)
+        return (gx.reshape(xd.shape),)
+    return Tensor._make(out, (x,), backward, "relu")
+
+
+_ONE_HOT_MAX_ROWS = 256  # tables up to this size use the one-hot gradient, larger ones a sort
+_one_hot_cache: dict = {}
+
+
+def _one_hot(flat: np.ndarray, n: int, dtype) -> np.ndarray:
+    """``onehot[r, i] = 1`` where ``flat[i] == r``; the last one is kept, because full-batch
+    training asks for the same indices every step (saves building an n × N matrix each time)."""
+    key = (n, np.dtype(dtype), flat.size)
+    hit = _one_hot_cache.get(key)
+    if hit is not None and np.array_equal(hit[0], flat):
+        return hit[1]
+    onehot = np.zeros((n, flat.size), dtype=dtype)
+    onehot[flat, np.arange(flat.size)] = 1
+    _one_hot_cache.clear()
+    _one_hot_cache[key] = (flat.copy(), onehot)
+    return onehot
+
+
+def embedding(indices, weight: Tensor) -> Tensor:
+    """Rows ``weight[indices]``, as :func:`.functional.embedding`.
+
+    The gradient sums each output row's gradient into its table row.  For a small table
+    this is one matrix product ``onehot @ g``, far faster than ``np.add.at``; larger
+    tables sort the indices and sum runs with ``np.add.reduceat``.
+    """
+    n, dim = weight.shape
+    idx = check_indices("indices", indices, n)
+    flat = idx.reshape(-1)
+
+    def backward(g):
+        g2 = g.reshape(-1, dim)                                   # (N, dim)
+        if n <= _ONE_HOT_MAX_ROWS:
+            return (_one_hot(flat, n, g.dtype) @ g2,)             # (n, N) @ (N, dim)
+        order = np.argsort(flat, kind="stable")
+        rows, starts = np.unique(flat[order], return_index=True)
+        full = np.zeros_like(weight.data)
+        full[rows] = np.add.reduceat(g2[order], starts, axis=0)
+        return (full,)
+    return Tensor._make(weight.data[idx], (weight,), backward, "embedding")
+
+
+def layer_norm(x: Tensor, weight: Tensor | None, bias: Tensor | None, eps: float = 1e-5) -> Tensor:
+    """As :func:`.functional.layer_norm`, with fewer passes over memory.
+
+    The row sums of squares are one ``einsum`` (no squared copy), the normalised rows are
+    made in place, and the backward's row means of ``h`` and ``h ⊙ x̂`` are matrix–vector
+    products with ``weight`` (``h = g ⊙ weight`` is never stored).
+    """
+    x = check_layer_norm(x, weight, bias)
+    xd = x.data
+    d = xd.shape[-1]
+    x2 = xd.reshape(-1, d)
+    xhat = x2 - x2.mean(axis=1, keepdims=True)
+    var = np.einsum("ij,ij->i", xhat, xhat)[:, None]
+    var *= 1.0 / d
+    var += eps
+    rstd = np.sqrt(var, out=var)
+    np.reciprocal(rstd, out=rstd)
+    xhat *= rstd
+    out = xhat if weight is None else xhat * weight.data
+    if bias is not None:
+        out = out + bias.data if out is xhat else np.add(out, bias.data, out=out)
+    ones = np.ones(d, dtype=xd.dtype)
+
+    def backward(g):
+        g = g.reshape(-1, d)
+        w = ones if weight is None else weight.data
+        gx_hat = g * xhat                                   # reused for dw and dx
+        grads = []
+        if x.requires_grad:
+            gx = g * w
+            gx -= (g @ w)[:, None] * (1.0 / d)              # − mean(h)
+            gx -= xhat * ((gx_hat @ w)[:, None] * (1.0 / d))  # − x̂ mean(h x̂)
+            gx *= rstd
+            grads.append(gx.reshape(xd.shape))
+        else:
+            grads.append(None)
+        if weight is not None:
+            grads.append(gx_hat.sum(axis=0) if weight.requires_grad else None)
+        if bias is not None:
+            grads.append(g.sum(axis=0) if bias.requires_grad else None)
+        return grads
+    parents = tuple(p for p in (x, weight, bias) if p is not None)
+    return Tensor._make(out.reshape(xd.shape), parents, backward, "layer_norm")
+
+
+SHORT_SEQUENCE = 4  # up to this many positions, attention loops over position pairs
+
+
+def self_attention(qkv: Tensor, n_heads: int, causal: bool = True,
+                   return_pattern: bool = False):
+    """As :func:`.functional.self_attention`, in one of two arrangements.
+
+    Longer sequences: stacked matrix products writing the three gradients into one
+    buffer.  Very short ones (``T <= SHORT_SEQUENCE``, e.g. ``a b =``): a loop over the
+    ``T²`` position pairs, each step vectorised over batch and heads; numpy's stacked
+    matmul would otherwise spend its time on ``B·H`` tiny 3×3 products.
+    """
+    qkv, n_heads = check_qkv(qkv, n_heads)
+    impl = _attention_by_pairs if qkv.shape[1] <= SHORT_SEQUENCE else _attention_by_matmul
+    out, pattern, backward = impl(qkv.data, n_heads, bool(causal))
+    result = Tensor._make(out, (qkv,), backward, "self_attention")
+    return (result, pattern) if return_pattern else result
+
+
+def _attention_by_matmul(x: np.ndarray, n_heads: int, causal: bool):
+    b, t, d3 = x.shape
+    d = d3 // 3
+    dh = d // n_heads
+    scale = 1.0 / float(np.sqrt(dh))
+    # (B, T, 3, H, dh) -> three contiguous (B, H, T, dh) arrays
+    q, k, v = np.ascontiguousarray(x.reshape(b, t, 3, n_heads, dh).transpose(2, 0, 3, 1, 4))
+    s = q @ k.transpose(0, 1, 3, 2)
+    s *= scale
+    if causal:
+        s += causal_mask(t, s.dtype)
+    p = softmax_array(s)
+    out = (p @ v).transpose(0, 2, 1, 3).reshape(b, t, d)
+
+    def backward(g):
+        g = g.reshape(b, t, n_heads, dh).transpose(0, 2, 1, 3)      # (B, H, T, dh)
+        dqkv = np.empty((3, b, n_heads, t, dh), dtype=g.dtype)
+        np.matmul(p.transpose(0, 1, 3, 2), g, out=dqkv[2])           # dv
+        dp = g @ v.transpose(0, 1, 3, 2)
+        dp -= (dp * p).sum(axis=-1, keepdims=True)
+        dp *= p
+        dp *= scale                                                  # dS, scaled
+        np.matmul(dp, k, out=dqkv[0])                                # dq
+        np.matmul(dp.transpose(0, 1, 3, 2), q, out=dqkv[1])          # dk
+        return (dqkv.transpose(1, 3, 0, 2, 4).reshape(b, t, d3),)
+    return out, p, backward
+
+
+def _attention_by_pairs(x: np.ndarray, n_heads: int, causal: bool):
+    b, t, d3 = x.shape
+    d = d3 // 3
+    dh = d // n_heads
+    scale = 1.0 / float(np.sqrt(dh))
+    # position-major copy (T, 3, B, H, dh): every q_i, k_j, v_j is one contiguous block
+    qkv = np.ascontiguousarray(x.reshape(b, t, 3, n_heads, dh).transpose(1, 2, 0, 3, 4))
+    q, k, v = qkv[:, 0], qkv[:, 1], qkv[:, 2]
+    keys = lambda i: range(i + 1 if causal else t)  # noqa: E731  (keys visible from query i)
+    p = np.full((t, t, b, n_heads), -np.inf, dtype=x.dtype)          # p[i, j]: query i, key j
+    for i in range(t):
+        for j in keys(i):
+            np.einsum("bhd,bhd->bh", q[i], k[j], out=p[i, j])
+    p *= scale
+    p -= p.max(axis=1, keepdims=True)                                 # softmax over keys j
+    np.exp(p, out=p)
+    p /= p.sum(axis=1, keepdims=True)
+    out = np.zeros((b, t, n_heads, dh), dtype=x.dtype)
+    tmp = np.empty((b, n_heads, dh), dtype=x.dtype)
+    for i in range(t):
+        for j in keys(i):
+            out[:, i] += np.multiply(p[i, j][:, :, None], v[j], out=tmp)
+
+    def backward(g):
+        g = np.ascontiguousarray(g.reshape(b, t, n_heads, dh).transpose(1, 0, 2, 3))  # (T, B, H, dh)
+        dqkv = np.zeros((t, 3, b, n_heads, dh), dtype=g.dtype)
+        dq, dk, dv = dqkv[:, 0], dqkv[:, 1], dqkv[:, 2]
+        dp = np.zeros_like(p)
+        for i in range(t):
+            for j in keys(i):
+                np.einsum("bhd,bhd->bh", g[i], v[j], out=dp[i, j])
+                dv[j] += np.multiply(p[i, j][:, :, None], g[i], out=tmp)
+        dp -= (dp * p).sum(axis=1, keepdims=True)
+        dp *= p
+        dp *= scale                                                   # dS, scaled
+        for i in range(t):
+            for j in keys(i):
+                w = dp[i, j][:, :, None]
+                dq[i] += np.multiply(w, k[j], out=tmp)
+                dk[j] += np.multiply(w, q[i], out=tmp)
+        return (dqkv.transpose(2, 0, 1, 3, 4).reshape(b, t, d3),)
+    return out.reshape(b, t, d), p.transpose(2, 3, 0, 1), backward
+
+
+def softmax_cross_entropy(logits: Tensor, targets) -> Tensor:
+    """As :func:`.functional.softmax_cross_entropy`, with the gradient made in the forward pass.
+
+    The exponentials are computed once, in place, and turned into ``(softmax − onehot)/N``
+    while they are in cache (saves a second pass and a second (N, C) array); the rows are
+    split over threads.  The two sums over all rows stay on one thread, in one piece.
+    """
+    tgt = check_targets(logits, targets)
+    c = logits.shape[-1]
+    x = logits.data.reshape(-1, c)
+    t = tgt.reshape(-1)
+    n = t.size
+    rows = np.arange(n)
+    z = np.empty_like(x)                     # shifted logits: exp cannot overflow
+    picked = np.empty(n, dtype=x.dtype)
+    s = np.empty((n, 1), dtype=x.dtype)
+
+    def exp_rows(r):
+        np.subtract(x[r], x[r].max(axis=1, keepdims=True), out=z[r])
+        picked[r] = z[r][rows[: r.stop - r.start], t[r]]
+        np.exp(z[r], out=z[r])
+        np.sum(z[r], axis=1, keepdims=True, out=s[r])
+    in_blocks(exp_rows, n, c)
+    loss = np.asarray((np.log(s).sum() - picked.sum()) / n, dtype=x.dtype)
+    if not (logits.requires_grad and is_grad_enabled()):
+        return Tensor._make(loss, (logits,), None, "cross_entropy")
+    scale = 1.0 / n / s                      # the gradient of the mean loss, made in place now
+
+    def grad_rows(r):
+        z[r] *= scale[r]
+    in_blocks(grad_rows, n, c)
+    z[rows, t] -= 1.0 / n
+
+    def backward(g):
+        return ((z if g == 1 else z * g).reshape(logits.shape),)
+    return Tensor._make(loss, (logits,), backward, "cross_entropy")
+
+
+# ------------------------------------------------------------------ Adam
+
+class FlatAdamState:
+    """Adam's moments for all parameters in one flat buffer each, with per-parameter views."""
+
+    def __init__(self, params, dtype):
+        self.bounds = np.cumsum([0] + [p.size for p in params]).tolist()
+        n = self.bounds[-1]
+        self.m, self.v = np.zeros(n, dtype), np.zeros(n, dtype)
+        self.g, self.tmp = np.empty(n, dtype), np.empty(n, dtype)
+
+    def views(self, flat, params) -> list[np.ndarray]:
+        b = self.bounds
+        return [flat[b[i]:b[i + 1]].reshape(p.shape) for i, p in enumerate(params)]
+
+
+def adam_step(state: FlatAdamState, params, betas, eps: float, lr: float, weight_decay: float,
+              decoupled: bool, t: int) -> None:
+    """One Adam(W) update of every parameter, as ``Adam._update`` does one at a time.
+
+    The gradients are gathered into one flat buffer, the moment updates and the step run
+    once over all of them, split over threads in blocks (saves a dozen numpy calls per
+    parameter, and on two cores about half the time for large models), and each parameter
+    then takes its slice of the step.  Every element sees exactly the operations of the
+    per-parameter update.
+    """
+    b1, b2 = betas
+    for p, g in zip(params, state.views(state.g, params)):
+        g[...] = p.grad
+        if weight_decay and not decoupled:    # Adam: L2 penalty enters the gradient
+            g += weight_decay * p.data
+    bias1, bias2 = 1.0 - b1 ** t, 1.0 - b2 ** t
+
+    def direction(r):
+        g, m, v, tmp = state.g[r], state.m[r], state.v[r], state.tmp[r]
+        m *= b1                                   # m = b1·m + (1−b1)·g
+        np.multiply(g, 1.0 - b1, out=tmp)
+        m += tmp
+        v *= b2                                   # v = b2·v + (1−b2)·g²
+        np.multiply(g, g, out=tmp)
+        tmp *= 1.0 - b2
+        v += tmp
+        np.sqrt(v, out=tmp)                       # step = lr/bias1 · m / (√(v/bias2) + eps)
+        tmp *= 1.0 / float(np.sqrt(bias2))
+        tmp += eps
+        np.divide(m, tmp, out=tmp)
+        tmp *= lr / bias1
+    in_blocks(direction, state.bounds[-1], 1)
+    for p, step in zip(params, state.views(state.tmp, params)):
+        if weight_decay and decoupled:            # AdamW: shrink the weights directly
+            p.data *= 1.0 - lr * weight_decay
+        p.data -= step
+
+
+@contextlib.contextmanager
+def settings(**kwargs):
+    """Temporarily :func:`configure` (e.g. ``with settings(threads=1): ...``)."""
+    before = dict(_settings)
+    configure(**kwargs)
+    try:
+        yield
+    finally:
+        configure(**before)

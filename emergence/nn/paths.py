@@ -1,0 +1,40 @@
+"""Which implementation runs: the fast path (the default) or the plain path.
+
+Layers, the exported loss and Adam ask :func:`ops` for their operations.  Inside
+``with plain_path():`` they run :mod:`.functional` and Adam's per-parameter update,
+the code ``book/engine.md`` shows; otherwise :mod:`.fast`, which computes the same
+numbers faster.  Training the same model both ways gives the same learning curve.
+"""
+from __future__ import annotations
+
+import contextlib
+
+from . import fast, functional
+
+_fast = True
+
+
+def fast_path_enabled() -> bool:
+    """Whether the models run the fast path (True unless inside :func:`plain_path`)."""
+    return _fast
+
+
+@contextlib.contextmanager
+def plain_path():
+    """Within this block, layers, the loss and Adam run the plain path."""
+    global _fast
+    previous, _fast = _fast, False
+    try:
+        yield
+    finally:
+        _fast = previous
+
+
+def ops():
+    """The module whose operations run now: :mod:`.fast` or :mod:`.functional`."""
+    return fast if _fast else functional
+
+
+def softmax_cross_entropy(logits, targets):
+    """Mean cross-entropy of integer ``targets`` under ``softmax(logits)`` (see :mod:`.functional`)."""
+    return ops().softmax_cross_entropy(logits, targets)
