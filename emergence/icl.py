@@ -35,7 +35,7 @@ __all__ = ["SETTINGS", "ShotTable", "gpt3_shots",
            "sample_demonstrations", "icl_accuracy",
            "repeated_sequences", "attention_only_transformer", "token_losses",
            "per_position_loss", "icl_score", "attention_patterns", "previous_token_score",
-           "induction_score", "InductionConfig", "InductionRun", "train", "PhaseChange", "phase_change",
+           "induction_score", "INDUCTION_HEAD", "PREVIOUS_TOKEN_HEAD", "head_roles", "InductionConfig", "InductionRun", "train", "PhaseChange", "phase_change",
            "save_runs", "load_runs", "residual_layout", "hand_built_transformer", "predict"]
 
 
@@ -324,6 +324,21 @@ def induction_score(patterns, periods) -> np.ndarray:
     mass = (patterns * target.reshape(shape)).sum(axis=-1)                    # (n, ..., T)
     weight = rows.reshape(shape[:-1]).astype(float)
     return (mass * weight).sum(axis=(0, -1)) / weight.sum()
+
+
+INDUCTION_HEAD = 0.5
+"""An induction score above this makes a head an induction head."""
+PREVIOUS_TOKEN_HEAD = 0.4
+"""A previous-token score above this (and no induction) makes a head a previous-token head."""
+
+
+def head_roles(prev_token, induction) -> np.ndarray:
+    """Each head's role from its scores (arrays of the same shape, e.g. ``(layers, heads)``):
+    "induction head", "previous-token head" or "other"."""
+    prev_token = check_array("prev_token", prev_token, dtype=float)
+    induction = check_array("induction", induction, shape=prev_token.shape, dtype=float)
+    return np.where(induction > INDUCTION_HEAD, "induction head",
+                    np.where(prev_token > PREVIOUS_TOKEN_HEAD, "previous-token head", "other"))
 
 
 @dataclass(frozen=True)

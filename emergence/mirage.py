@@ -30,13 +30,15 @@ import numpy as np
 
 from ._validate import check_array, check_choice, check_float, check_int, rng_from
 from .curves import scalar_or_array
-from .tasks import GPT3_TASKS, emergence_score, skill_probability
+from .tasks import (GPT3_INSTANCES, GPT3_SETTINGS, GPT3_TASKS, emergence_score, gpt3_arithmetic,
+                    gpt3_transcribed, skill_probability)
 
 __all__ = ["per_token_probability", "exact_match", "token_edit_distance", "brier_score",
            "CHECKLIST", "METRICS", "score", "subset_accuracy", "subset_accuracy_from_outcomes",
            "classifier_accuracy", "sample_outcomes", "sample_counts", "wilson_interval",
            "clopper_pearson_interval", "interval", "betainc", "beta_quantile",
-           "implied_per_token_accuracy", "UNITS", "gpt3_answer_lengths", "emergence_score"]
+           "implied_per_token_accuracy", "UNITS", "gpt3_answer_lengths", "gpt3_rescored",
+           "emergence_score"]
 
 CHECKLIST = {
     "metric": "Is the score nonlinear or discontinuous in per-token quality (exact match, "
@@ -429,3 +431,31 @@ def gpt3_answer_lengths(task: str, unit: str = "character") -> tuple[np.ndarray,
     check_choice("unit", unit, UNITS)
     lengths, weights = _gpt3_lengths(task, unit)
     return lengths.copy(), weights.copy()
+
+
+def gpt3_rescored(setting: str = "few-shot", units=UNITS) -> dict:
+    """GPT-3's arithmetic re-scored: exact match with 95% Clopper–Pearson intervals, and the
+    per-token accuracy it implies for each way of counting tokens (``units``).
+
+    Keyed by ``(task, unit)``; each value holds ``params``, ``exact`` (fraction of the 2,000
+    problems), ``low`` and ``high`` (the interval), ``implied`` (per-token accuracy implied by
+    exact, low and high), ``setting``, ``transcribed`` (Table H.1 values) and ``mean_length``
+    (tokens per answer).
+    """
+    check_choice("setting", setting, GPT3_SETTINGS)
+    n = GPT3_INSTANCES
+    curves = {task: gpt3_arithmetic(task, setting) for task in GPT3_TASKS}
+    k = np.round(np.array([curves[task][1] for task in GPT3_TASKS]) / 100 * n)
+    low, high = clopper_pearson_interval(k, n)      # one vectorised call for every row
+    out = {}
+    for row, task in enumerate(GPT3_TASKS):
+        for unit in units:
+            lengths, weights = gpt3_answer_lengths(task, unit)
+            exact = k[row] / n
+            implied = [np.asarray(implied_per_token_accuracy(v, lengths, weights))
+                       for v in (exact, low[row], high[row])]
+            out[task, unit] = dict(params=curves[task][0], exact=exact, low=low[row],
+                                   high=high[row], implied=implied, setting=setting,
+                                   transcribed=gpt3_transcribed(task, setting),
+                                   mean_length=float(lengths @ weights))
+    return out

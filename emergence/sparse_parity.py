@@ -26,6 +26,7 @@ import numpy as np
 
 from . import nn
 from ._validate import check_array, check_float, check_int
+from .curves import first_reaching
 from .data import DATA, SavedRun, load_runs, save_runs, write_table
 
 __all__ = ["SparseParity", "ParityConfig", "Run", "train", "n_parameters", "learned", "learning_steps",
@@ -243,9 +244,8 @@ def learning_steps(eval_steps, accuracy, threshold: float = LEARNED) -> np.ndarr
     if acc.shape[0] != len(eval_steps):
         raise ValueError(f"accuracy must have one row per evaluation ({len(eval_steps)}), "
                          f"got shape {acc.shape}")
-    hit = learned(acc, threshold)
-    first = np.argmax(hit, axis=0)
-    return np.where(hit.any(axis=0), eval_steps[first], np.nan)
+    threshold = check_float("threshold", threshold, min=0, max=1)
+    return first_reaching(eval_steps, acc, threshold)
 
 
 def transition_span(x, values, low: float = 0.6, high: float = LEARNED) -> np.ndarray:
@@ -302,12 +302,20 @@ class Sweep:
         """Frequency-weighted test loss, shape ``(seeds, widths, evaluations)``."""
         return self.loss @ self.probs
 
+    def learning_steps(self, width: int, threshold: float = LEARNED) -> np.ndarray:
+        """When each subtask is learned at ``width``: shape ``(seeds, subtasks)``, NaN: never."""
+        w = self._index("width", self.widths, width)
+        return np.array([learning_steps(self.eval_steps, self.accuracy[s, w], threshold)
+                         for s in range(len(self.seeds))])
+
+    def _index(self, name: str, values: np.ndarray, value) -> int:
+        if value not in values:
+            raise ValueError(f"{name} must be one of {values.tolist()}, got {value!r}")
+        return int(np.flatnonzero(values == value)[0])
+
     def run(self, width: int, seed: int) -> Run:
-        w = int(np.flatnonzero(self.widths == width)[0]) if width in self.widths else None
-        s = int(np.flatnonzero(self.seeds == seed)[0]) if seed in self.seeds else None
-        if w is None or s is None:
-            raise ValueError(f"width must be one of {self.widths.tolist()} and seed one of "
-                             f"{self.seeds.tolist()}, got {width!r}, {seed!r}")
+        w = self._index("width", self.widths, width)
+        s = self._index("seed", self.seeds, seed)
         return Run(int(width), int(self.n_params[w]), int(seed), self.eval_steps,
                    self.accuracy[s, w], self.loss[s, w], self.probs)
 

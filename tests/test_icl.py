@@ -323,3 +323,15 @@ def test_hand_built_bad_input():
         icl.predict(model, np.zeros((2, 9), dtype=int))
     with pytest.raises(TypeError, match="tokens"):
         icl.predict(model, np.zeros((2, 5)))
+
+
+def test_head_roles_use_one_pair_of_thresholds():
+    prev = np.array([[0.9, 0.1], [0.2, 0.41]])
+    ind = np.array([[0.0, 0.2], [0.8, 0.5]])
+    assert icl.head_roles(prev, ind).tolist() == [["previous-token head", "other"],
+                                                  ["induction head", "previous-token head"]]
+    trained = icl.load_runs()["two_layer_seed0"]
+    roles = icl.head_roles(trained.prev_token[-1], trained.induction[-1])
+    assert "induction head" in roles[1] and "previous-token head" in roles[0]
+    with pytest.raises(ValueError, match="induction"):
+        icl.head_roles(prev, ind[0])

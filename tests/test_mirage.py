@@ -278,3 +278,19 @@ def test_1dc_lengths_by_brute_force():
 
 def test_emergence_score_is_the_chapter_3_function():
     assert mirage.emergence_score is tasks.emergence_score
+
+
+def test_gpt3_rescored_keeps_counts_intervals_and_implied_accuracy_together():
+    data = mirage.gpt3_rescored("few-shot")
+    assert set(data) == {(t, u) for t in tasks.GPT3_TASKS for u in mirage.UNITS}
+    d = data["4D+", "character"]
+    params, acc = tasks.gpt3_arithmetic("4D+", "few-shot")
+    assert np.array_equal(d["params"], params)
+    assert np.allclose(d["exact"], np.round(acc / 100 * 2000) / 2000)
+    assert np.all(d["low"] <= d["exact"]) and np.all(d["exact"] <= d["high"])
+    lengths, weights = mirage.gpt3_answer_lengths("4D+", "character")
+    assert np.allclose(d["implied"][0], mirage.implied_per_token_accuracy(d["exact"], lengths,
+                                                                          weights))
+    assert d["transcribed"].tolist() == [True] * 7 + [False]
+    with pytest.raises(ValueError, match="setting"):
+        mirage.gpt3_rescored("few")

@@ -159,3 +159,13 @@ def test_shipped_sweep_shows_what_the_chapter_says(sweep):
             first = sp.learning_steps(sweep.eval_steps, sweep.accuracy[s, w])
             if np.isfinite(first).sum() >= 4:
                 assert sp.order_agreement(first) > 0.7
+
+
+def test_sweep_learning_steps_per_seed(sweep):
+    steps = sweep.learning_steps(256)
+    assert steps.shape == (len(sweep.seeds), len(sweep.probs))
+    w = int(np.flatnonzero(sweep.widths == 256)[0])
+    assert np.array_equal(steps[1], sp.learning_steps(sweep.eval_steps, sweep.accuracy[1, w]),
+                          equal_nan=True)
+    with pytest.raises(ValueError, match="width"):
+        sweep.learning_steps(100)

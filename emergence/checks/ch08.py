@@ -14,6 +14,7 @@ from emergence import grokking as g
 from emergence import sparse_parity as sp
 from emergence import synthesis as sy
 from emergence import tasks
+from emergence.curves import loglog_slope
 from emergence.checks import (Wrong, checker, expect_dict, expect_function, expect_real, judge,
                               judge_value, outputs, page, shape_of)
 
@@ -271,10 +272,7 @@ def _learn_steps(sweep, width=SP_WIDTH, threshold=sp.LEARNED, seeds=None):
 
 
 def _slope_of(steps, x):
-    steps = np.asarray(steps, float)
-    x = np.broadcast_to(x, steps.shape)
-    ok = np.isfinite(steps) & (steps > 0)
-    return float(np.polyfit(np.log(x[ok]), np.log(steps[ok]), 1)[0])
+    return loglog_slope(x, steps)[0]
 
 
 def rare_reference() -> tuple[np.ndarray, float]:
