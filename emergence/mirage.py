@@ -18,7 +18,7 @@ Clopper–Pearson; numpy only, the beta quantile by bisection on the regularised
 beta function). The rest re-scores results: subset accuracy ("all K of K items right"), the
 Brier score, and the per-token accuracy implied by an exact-match score
 (``accuracy**(1/L)``), with the exact answer-length distributions of GPT-3's arithmetic tasks.
-The emergence score is :func:`emergence.tasks.emergence_score`, re-exported here.
+The emergence score is :func:`emergence.behaviours.emergence_score`, re-exported here.
 """
 from __future__ import annotations
 
@@ -29,9 +29,9 @@ from statistics import NormalDist
 import numpy as np
 
 from ._validate import check_array, check_choice, check_float, check_int, rng_from
+from .behaviours import (GPT3_INSTANCES, GPT3_SETTINGS, GPT3_TASKS, emergence_score,
+                         gpt3_arithmetic, gpt3_transcribed, skill_probability)
 from .curves import scalar_or_array
-from .tasks import (GPT3_INSTANCES, GPT3_SETTINGS, GPT3_TASKS, emergence_score, gpt3_arithmetic,
-                    gpt3_transcribed, skill_probability)
 
 __all__ = ["per_token_probability", "exact_match", "token_edit_distance", "brier_score",
            "CHECKLIST", "METRICS", "score", "subset_accuracy", "subset_accuracy_from_outcomes",
@@ -205,7 +205,7 @@ def classifier_accuracy(N, chance: float = 0.1, midpoint: float = 6.0, slope: fl
     """Test accuracy of a smoothly improving classifier family (e.g. LeNets on 10-class MNIST).
 
     ``chance + (1 - chance) * skill``, with the skill a logistic in log10 N
-    (:func:`emergence.tasks.skill_probability`): no threshold anywhere.
+    (:func:`emergence.behaviours.skill_probability`): no threshold anywhere.
     """
     chance = check_float("chance", chance, min=0, max=1, max_open=True)
     return scalar_or_array(chance + (1 - chance) * np.asarray(skill_probability(N, midpoint, slope)))

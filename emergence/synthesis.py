@@ -9,7 +9,7 @@ asks each the same question. Three parts:
   The composite-task, exact-match and loss-threshold curves are formulas that encode the
   hypothesis; the quantised-skill and grokking curves are the course's shipped experiments
   (``sparse_parity.load_sweep``, ``grokking.load_sweep_runs``). :func:`signature` labels both
-  curves with Chapter 3's rule (``tasks.classify_scaling_curve``): a mechanism whose jump
+  curves with Chapter 3's rule (``behaviours.classify_scaling_curve``): a mechanism whose jump
   *survives* the continuous metric is not a metric effect.
 - **Less data, later ability** (:func:`grokking_delays`): steps to generalise against the
   training fraction, read from the shipped grokking phase diagram.
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import grokking, icl, scaling, sparse_parity, tasks
+from . import behaviours, grokking, induction, scaling, sparse_parity
 from ._validate import check_array, check_choice, check_float, check_int
 
 __all__ = ["MECHANISMS", "KNOBS", "Curves", "mechanism_curves", "signature", "grokking_delays",
@@ -47,7 +47,7 @@ SCALES = np.geomspace(1e5, 1e12, 29)
 """Model sizes (parameters) for the formula mechanisms: seven decades, four points each."""
 
 PART_MIDPOINT, PART_SLOPE = 8.5, 0.8
-"""Each part of the composite task: ``tasks.skill_probability(N, 8.5, 0.8)``, a slow ramp."""
+"""Each part of the composite task: ``behaviours.skill_probability(N, 8.5, 0.8)``, a slow ramp."""
 
 TOKEN_SCALE, TOKEN_EXPONENT = 1e7, -0.3
 """Per-token loss ``(N / 1e7) ** -0.3`` for the exact-match mechanism (illustrative values)."""
@@ -114,7 +114,7 @@ def mechanism_curves(mechanism: str, setting) -> Curves:
     """The curves of one explanation at one knob setting (one of ``KNOBS[mechanism][1]``).
 
     - ``"composite task"``: k parts, each right with probability
-      ``p = tasks.skill_probability(N, 8.5, 0.8)``; the task needs all of them (``p**k``,
+      ``p = behaviours.skill_probability(N, 8.5, 0.8)``; the task needs all of them (``p**k``,
       multiplicative reliance). Continuous: ``p``, the success rate of a part.
     - ``"exact-match metric"``: per-token probability ``p = exp(-(N / 1e7)**-0.3)`` (the form
       Schaeffer et al. use, illustrative constants); exact match on L tokens is ``p**L``.
@@ -132,7 +132,7 @@ def mechanism_curves(mechanism: str, setting) -> Curves:
     setting = _setting(mechanism, setting)
     params = "parameters N"
     if mechanism == "composite task":
-        p = np.asarray(tasks.skill_probability(SCALES, PART_MIDPOINT, PART_SLOPE))
+        p = np.asarray(behaviours.skill_probability(SCALES, PART_MIDPOINT, PART_SLOPE))
         return Curves(mechanism, setting, SCALES, p ** setting, p, params,
                       f"whole task right (all {setting} parts)", "one part right")
     if mechanism == "exact-match metric":
@@ -170,7 +170,7 @@ def signature(curves: Curves) -> tuple[str, str]:
     """Chapter 3's shape label of the sharp curve and of its continuous counterpart."""
     if not isinstance(curves, Curves):
         raise TypeError(f"curves must come from mechanism_curves, got {type(curves).__name__}")
-    return tuple(tasks.classify_scaling_curve(curves.x, y, noise=curves.noise)
+    return tuple(behaviours.classify_scaling_curve(curves.x, y, noise=curves.noise)
                  for y in (curves.sharp, curves.continuous))
 
 
@@ -224,7 +224,7 @@ def _points_in_rise(x, shape) -> int | None:
 def diagnose(x, y, *, n_test: int | None = None, continuous=None, noise: float = 0.0) -> Diagnosis:
     """Run the chapter's checklist on a claimed curve: score ``y`` (in [0, 1]) at scales ``x``.
 
-    1. Shape on a log axis and on a linear axis (``tasks.classify_scaling_curve``).
+    1. Shape on a log axis and on a linear axis (``behaviours.classify_scaling_curve``).
     2. Is the rise resolved in scale: how many measured scales lie inside its 10-90 % part?
        (None when the curve does not rise.)
     3. With ``n_test`` (test items per point): how many points before the rise read as
@@ -255,10 +255,10 @@ def diagnose(x, y, *, n_test: int | None = None, continuous=None, noise: float =
         if continuous.shape != y.shape:
             raise ValueError(f"continuous must match y in length ({y.size}), got {continuous.size}")
         continuous = continuous[order]
-    shape = tasks.describe_scaling_curve(x, y, noise=noise)
-    linear = tasks.classify_scaling_curve(x, y, log_x=False, noise=noise)
+    shape = behaviours.describe_scaling_curve(x, y, noise=noise)
+    linear = behaviours.classify_scaling_curve(x, y, log_x=False, noise=noise)
     cont = (None if continuous is None
-            else tasks.classify_scaling_curve(x, continuous, noise=noise))
+            else behaviours.classify_scaling_curve(x, continuous, noise=noise))
     inside = _points_in_rise(x, shape)
     unresolved = None
     if n_test is not None:
@@ -328,11 +328,11 @@ def claim_cases() -> dict[str, Case]:
     """Seven curves from the course to diagnose (published, shipped experiments, synthetic)."""
     cases = {}
     for task in ("4D+", "2Dx"):
-        params, acc = tasks.gpt3_arithmetic(task, "few-shot")
-        cases[f"GPT-3 {tasks.GPT3_TASK_NAMES[task]}"] = Case(
+        params, acc = behaviours.gpt3_arithmetic(task, "few-shot")
+        cases[f"GPT-3 {behaviours.GPT3_TASK_NAMES[task]}"] = Case(
             params, acc / 100, "parameters N", "accuracy (few-shot)",
             "Brown et al. 2020, Table 3.9 (175B) and Table H.1 (smaller sizes, transcribed)",
-            n_test=tasks.GPT3_INSTANCES)
+            n_test=behaviours.GPT3_INSTANCES)
     sweep, rank = _sparse(), 12
     s = int(np.flatnonzero(sweep.seeds == SPARSE_SEED)[0])
     cases[f"sparse parity: subtask {rank}"] = Case(
@@ -346,7 +346,7 @@ def claim_cases() -> dict[str, Case]:
         "test accuracy (frequency-weighted)", "this course: shipped sparse-parity sweep, seed 0",
         continuous=np.exp(-(sweep.loss[s, :, -1] @ sweep.probs)),
         continuous_label="probability of the right label", chance=0.5)
-    run = icl.load_runs()["two_layer_seed0"]
+    run = induction.load_runs()["two_layer_seed0"]
     gain = np.clip(-run.icl[1:] / np.log(run.config.n_vocab), 0, 1)
     cases["induction heads: ICL score"] = Case(
         run.eval_steps[1:].astype(float), gain, "training step",

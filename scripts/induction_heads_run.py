@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from emergence import icl
+from emergence import induction
 
 STEPS = 1500
 CHECKPOINTS = (0, 100, 150, 200, 220, 240, 260, 280, 300, 400, 800, 1500)
@@ -36,13 +36,13 @@ def main() -> None:
     for name, settings in RUNS.items():
         start = time.perf_counter()
         keep = CHECKPOINTS if name == "two_layer_seed0" else ()
-        run = icl.train(icl.InductionConfig(steps=STEPS, checkpoints=keep, **settings),
+        run = induction.train(induction.InductionConfig(steps=STEPS, checkpoints=keep, **settings),
                         progress=False)
         runs[name] = run
         print(f"{name}: {run.phase_change()}; final ICL score {run.icl[-1]:+.2f}; "
               f"best induction score {run.induction[-1].max():.2f}; "
               f"{time.perf_counter() - start:.0f} s", flush=True)
-    icl.save_runs(OUT, runs)
+    induction.save_runs(OUT, runs)
     print(f"wrote {OUT} ({OUT.stat().st_size / 1e6:.2f} MB)")
 
 

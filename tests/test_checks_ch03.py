@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from emergence import tasks
+from emergence import behaviours
 from emergence.checks import Verdict
 from emergence.checks import ch03 as check
 from garbage import GARBAGE, garbage_id
@@ -57,7 +57,7 @@ def half_scale_bisect(k, midpoint, slope):
     lo, hi = midpoint - 50, midpoint + 50
     for _ in range(200):
         mid = (lo + hi) / 2
-        if tasks.skill_probability(10.0 ** mid, midpoint, slope) ** k < 0.5:
+        if behaviours.skill_probability(10.0 ** mid, midpoint, slope) ** k < 0.5:
             lo = mid
         else:
             hi = mid
@@ -96,8 +96,8 @@ def test_reference_solutions_pass(checker, answer):
 
 
 def test_calling_the_library_is_not_your_own_work():
-    for checker, library in [(check.emergence_score, tasks.emergence_score),
-                             (check.half_scale, lambda k, m, a: tasks.multi_step_scale(0.5, k, m, a))]:
+    for checker, library in [(check.emergence_score, behaviours.emergence_score),
+                             (check.half_scale, lambda k, m, a: behaviours.multi_step_scale(0.5, k, m, a))]:
         verdict = checker(library)
         assert not verdict.passed and "write it yourself" in verdict.hint, str(verdict)
 
@@ -114,7 +114,7 @@ def test_exercise_labels_are_the_rule_and_robust_to_its_thresholds():
     assert check.curve_labels() == LABELS
     for kw in ({"dip": 0.2}, {"dip": 0.3}, {"sharp": 0.45}, {"sharp": 0.55}, {"late": 0.2},
                {"late": 0.3}):
-        got = {n: tasks.classify_scaling_curve(check.CURVE_SIZES, y, **kw)
+        got = {n: behaviours.classify_scaling_curve(check.CURVE_SIZES, y, **kw)
                for n, y in check.CURVES.items()}
         assert got == LABELS, kw
 

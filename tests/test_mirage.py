@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings, strategies as st
 
-from emergence import mirage, tasks
+from emergence import behaviours, mirage
 
 
 def binom_cdf(k, n, p):
@@ -247,7 +247,7 @@ def test_gpt3_answer_lengths_are_exact_distributions():
     chars = np.array([len(str(v)) for v in d])      # str() counts the minus sign
     L, w = mirage.gpt3_answer_lengths("2D-")
     assert np.allclose(w, [np.mean(chars == n) for n in L])
-    for task in tasks.GPT3_TASKS:
+    for task in behaviours.GPT3_TASKS:
         L, w = mirage.gpt3_answer_lengths(task)
         assert np.all(L >= 1) and w.sum() == pytest.approx(1) and np.all(w > 0)
     L, w = mirage.gpt3_answer_lengths("5D+")
@@ -277,14 +277,14 @@ def test_1dc_lengths_by_brute_force():
 
 
 def test_emergence_score_is_the_chapter_3_function():
-    assert mirage.emergence_score is tasks.emergence_score
+    assert mirage.emergence_score is behaviours.emergence_score
 
 
 def test_gpt3_rescored_keeps_counts_intervals_and_implied_accuracy_together():
     data = mirage.gpt3_rescored("few-shot")
-    assert set(data) == {(t, u) for t in tasks.GPT3_TASKS for u in mirage.UNITS}
+    assert set(data) == {(t, u) for t in behaviours.GPT3_TASKS for u in mirage.UNITS}
     d = data["4D+", "character"]
-    params, acc = tasks.gpt3_arithmetic("4D+", "few-shot")
+    params, acc = behaviours.gpt3_arithmetic("4D+", "few-shot")
     assert np.array_equal(d["params"], params)
     assert np.allclose(d["exact"], np.round(acc / 100 * 2000) / 2000)
     assert np.all(d["low"] <= d["exact"]) and np.all(d["exact"] <= d["high"])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from emergence import tasks
+from emergence import behaviours
 
 BOOK = Path(__file__).resolve().parent.parent / "book"
 SIZE = re.compile(r"^(\d+(?:\.\d+)?)([MB])$")
@@ -74,14 +74,14 @@ def test_the_pages_have_such_tables():
 @pytest.mark.parametrize("task, setting, params, value", GPT3)
 def test_gpt3_table_cell_matches_the_data(task, setting, params, value):
     assert task is not None, "row label names no GPT-3 arithmetic task"
-    sizes, accuracy = tasks.gpt3_arithmetic(task, setting)
+    sizes, accuracy = behaviours.gpt3_arithmetic(task, setting)
     assert params in sizes
     assert accuracy[list(sizes).index(params)] == pytest.approx(value, abs=1e-9)
 
 
 @pytest.mark.parametrize("ability, prompting, flops, params, model", WEI)
 def test_wei_table1_row_matches_the_data(ability, prompting, flops, params, model):
-    rows = [r for r in tasks.wei2022_table1()
+    rows = [r for r in behaviours.wei2022_table1()
             if r["model"] == model and r["prompting"] == prompting
             and float(r["train_flops"]) == float(flops) and float(r["params"]) == _params(params)]
     assert rows, f"no row of wei2022_table1.csv has {model}, {prompting}, {flops} FLOPs, {params}"

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from emergence import synthesis as sy
-from emergence import tasks
+from emergence import behaviours
 
 
 # ---------------------------------------------------------------- mechanisms
@@ -99,11 +99,11 @@ N = np.geomspace(1e7, 1e12, 11)
 
 
 def test_diagnose_separates_a_mirage_from_a_real_jump():
-    p = np.asarray(tasks.skill_probability(N, 8.0, 0.9))
+    p = np.asarray(behaviours.skill_probability(N, 8.0, 0.9))
     mirage = sy.diagnose(N, p ** 12, continuous=p)
     assert mirage.shape_log == "emergent" and mirage.shape_continuous == "smooth"
     assert "does not survive" in mirage.verdict
-    step = np.asarray(tasks.skill_probability(N, 10.5, 6.0))
+    step = np.asarray(behaviours.skill_probability(N, 10.5, 6.0))
     real = sy.diagnose(N, step, continuous=step)
     assert real.shape_continuous == "emergent" and "both metrics" in real.verdict
     undecided = sy.diagnose(N, step)
@@ -123,7 +123,7 @@ def test_diagnose_counts_zeros_and_points_inside_the_rise():
 
 
 def test_diagnose_sorts_by_scale():
-    p = np.asarray(tasks.skill_probability(N, 9.5, 2.0)) ** 6
+    p = np.asarray(behaviours.skill_probability(N, 9.5, 2.0)) ** 6
     order = np.random.default_rng(0).permutation(N.size)
     assert sy.diagnose(N[order], p[order]) == sy.diagnose(N, p)
 
@@ -149,7 +149,7 @@ def test_diagnose_bad_input(kwargs, error, word):
 def test_diagnose_never_fails_on_valid_curves(ys, n):
     x = np.geomspace(1e6, 1e12, len(ys))
     d = sy.diagnose(x, ys, n_test=n, continuous=ys[::-1])
-    assert d.shape_log in tasks.LABELS and isinstance(d.verdict, str) and d.verdict
+    assert d.shape_log in behaviours.LABELS and isinstance(d.verdict, str) and d.verdict
 
 
 def test_claim_cases_and_their_verdicts():

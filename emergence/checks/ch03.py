@@ -1,7 +1,7 @@
 """Checkers for the Chapter 3 exercises (smooth, emergent and U-shaped scaling).
 
 Each checker runs the student's answer on several inputs, some never shown in the notebook,
-compares with the library's reference (``emergence.tasks``), and when the answer is wrong
+compares with the library's reference (``emergence.behaviours``), and when the answer is wrong
 tries the usual mistakes one by one: if a known wrong approach reproduces the student's
 answers, the hint names that mistake.
 
@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-from emergence import tasks
+from emergence import behaviours
 from emergence.checks import (Wrong, checker, expect_array, expect_dict, expect_function, judge,
                               outputs, page, shape_of)
 
@@ -28,12 +28,12 @@ PAGE = "ch03_scaling_behaviours"
 # ---------------------------------------------------------------- 3.1 emergence score
 
 def _score(y):
-    return tasks.emergence_score(y)
+    return behaviours.emergence_score(y)
 
 
 def _score_cases():
-    _, two_digit = tasks.gpt3_arithmetic("2D+", "few-shot")
-    _, multiply = tasks.gpt3_arithmetic("2Dx", "one-shot")
+    _, two_digit = behaviours.gpt3_arithmetic("2D+", "few-shot")
+    _, multiply = behaviours.gpt3_arithmetic("2Dx", "one-shot")
     return [
         ((np.array([0.0, 1.0, 2.0, 10.0]),), "the worked example [0, 1, 2, 10]"),
         ((two_digit,), "GPT-3 2-digit addition, few-shot"),
@@ -106,7 +106,7 @@ def _special_score(f, y, want: float, label: str, hint: str) -> None:
 @checker("3.1", reread=page(PAGE, "Measuring abruptness"))
 def emergence_score(answer):
     """Check ``emergence_score(y)``: the BIG-bench emergence score of a curve in order of scale."""
-    f = expect_function(answer, "emergence_score", own=(tasks.emergence_score,))
+    f = expect_function(answer, "emergence_score", own=(behaviours.emergence_score,))
     judge(outputs(f, "emergence_score(y)"), _score_cases(), _score, _wrong_scores(),
           "work the score out by hand on the worked example, piece by piece (sign, range, "
           "typical step), and compare each piece with your code.", what="emergence_score")
@@ -131,7 +131,7 @@ def _chain(p):
 
 def _chain_cases():
     rng = np.random.default_rng(32)
-    smooth = np.array([tasks.skill_probability(np.geomspace(1e7, 1e12, 9), m)
+    smooth = np.array([behaviours.skill_probability(np.geomspace(1e7, 1e12, 9), m)
                        for m in (8.5, 9.0, 9.0, 9.7)])
     return [
         (np.array([[0.9, 0.95, 0.99], [0.5, 0.8, 0.9]]), "the worked example (2 steps, 3 models)"),
@@ -139,7 +139,7 @@ def _chain_cases():
         (rng.uniform(0.0, 1.0, (1, 6)), "a single step (k = 1)"),
         (np.vstack([rng.uniform(0.5, 1, 7), np.zeros(7), rng.uniform(0.5, 1, 7)]),
          "3 steps, one of which always fails"),
-        (smooth, "4 skill curves from tasks.skill_probability, 9 models"),
+        (smooth, "4 skill curves from behaviours.skill_probability, 9 models"),
         (np.full((10, 4), 0.9), "10 steps, each right 90% of the time"),
     ]
 
@@ -191,7 +191,7 @@ def chain_success(answer):
 # ---------------------------------------------------------------- 3.3 half scale
 
 def _half(k, midpoint, slope):
-    return tasks.multi_step_scale(0.5, k, midpoint, slope)
+    return behaviours.multi_step_scale(0.5, k, midpoint, slope)
 
 
 def _half_cases():
@@ -230,7 +230,7 @@ def _wrong_halves():
 @checker("3.3", reread=page(PAGE, "Emergent"))
 def half_scale(answer):
     """Check ``half_scale(k, midpoint, slope)``: the N at which p(N)**k = 1/2."""
-    f = expect_function(answer, "half_scale", own=(tasks.multi_step_scale,))
+    f = expect_function(answer, "half_scale", own=(behaviours.multi_step_scale,))
     judge(outputs(f, "half_scale(k, midpoint, slope)"), _half_cases(), _half, _wrong_halves(),
           "two steps: first, how reliable must each step be for the whole task to be right "
           "half the time? Then, at what size does the skill curve reach that reliability?",
@@ -249,7 +249,7 @@ def _distracted(s, h, w, c):
 
 def _distracted_cases():
     N = np.geomspace(1e7, 1e13, 13)
-    s, h = tasks.skill_probability(N, 10.5), tasks.skill_probability(N, 8.5)
+    s, h = behaviours.skill_probability(N, 10.5), behaviours.skill_probability(N, 8.5)
     rng = np.random.default_rng(34)
     return [
         ((np.array([0.0, 0.1, 0.9]), np.array([0.0, 0.9, 1.0]), 0.8, 0.5), "the worked example"),
@@ -356,8 +356,8 @@ _ALIASES = {"u": "u-shaped", "u shaped": "u-shaped", "ushaped": "u-shaped", "u-s
 
 
 def curve_labels() -> dict[str, str]:
-    """The reference labels of exercise 3.5 (``tasks.classify_scaling_curve`` on a log axis)."""
-    return {name: tasks.classify_scaling_curve(CURVE_SIZES, y) for name, y in CURVES.items()}
+    """The reference labels of exercise 3.5 (``behaviours.classify_scaling_curve`` on a log axis)."""
+    return {name: behaviours.classify_scaling_curve(CURVE_SIZES, y) for name, y in CURVES.items()}
 
 
 @checker("3.5", reread=page(PAGE, "A rule for labelling curves"))
@@ -382,6 +382,6 @@ def classify_curves(labels):
         why = _WHY.get((n, given[n]), f"apply the chapter's rule to curve {n} step by step.")
         raise Wrong(f"{len(wrong)} of 6 labels differ from the rule's: curve {n} is not "
                     f"{given[n]}.", why)
-    shapes = {n: tasks.describe_scaling_curve(CURVE_SIZES, CURVES[n]) for n in names}
+    shapes = {n: behaviours.describe_scaling_curve(CURVE_SIZES, CURVES[n]) for n in names}
     return ("all six match the rule. " + "; ".join(f"{n}: {shapes[n].label}" for n in names)
             + ". Now try them on a linear size axis (log_x=False).")

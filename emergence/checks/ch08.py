@@ -13,7 +13,7 @@ import numpy as np
 from emergence import grokking as g
 from emergence import sparse_parity as sp
 from emergence import synthesis as sy
-from emergence import tasks
+from emergence import behaviours
 from emergence.curves import loglog_slope
 from emergence.checks import (Wrong, checker, expect_dict, expect_function, expect_real, judge,
                               judge_value, outputs, page, shape_of)
@@ -43,10 +43,10 @@ def _composite(N, parts):
 def _half_cases():
     """(N, parts, label): every product crosses 1/2 inside the grid."""
     N = np.geomspace(1e7, 1e12, 11)
-    chess = np.array([tasks.skill_probability(N, m, s) for m, s in ((8.0, 1.2), (9.0, 0.8),
+    chess = np.array([behaviours.skill_probability(N, m, s) for m, s in ((8.0, 1.2), (9.0, 0.8),
                                                                       (9.5, 1.5))])
     rng = np.random.default_rng(81)
-    many = np.array([tasks.skill_probability(N, m, 1.0) for m in rng.uniform(7.5, 9.0, 8)])
+    many = np.array([behaviours.skill_probability(N, m, 1.0) for m in rng.uniform(7.5, 9.0, 8)])
     uneven = np.array([1e6, 3e6, 2e7, 5e7, 4e8, 1e9, 8e9, 3e10])
     return [
         (np.array([1e8, 1e9, 1e10, 1e11]), np.array([[0.5, 0.8, 0.95, 0.99],
@@ -54,7 +54,7 @@ def _half_cases():
          "the worked example"),
         (N, chess, "three chess skills (opening, tactics, endgame)"),
         (N, many, "eight parts with different midpoints"),
-        (uneven, np.array([tasks.skill_probability(uneven, 7.5, 2.0)] * 4),
+        (uneven, np.array([behaviours.skill_probability(uneven, 7.5, 2.0)] * 4),
          "four equal parts at unevenly spaced sizes"),
         (N, chess[:1], "a single part"),
         (N[:6], np.full((2, 6), 0.8), "two parts already at 0.8 (0.64 at the smallest size)"),

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from .. import tasks
+from .. import behaviours
 from ..figures import GREY, PALETTE, size_label, size_ticks
 
 def _set_axis(ax, axis: str, xlim) -> None:
@@ -22,11 +22,11 @@ def score_text(score: float) -> str:
 def draw_multi_step(fig, k, axis, *, N, samples, midpoint, slope):
     """A k-step task (p^k, dark) against one of its steps (p, dashed), with sampled models."""
     ax = fig.subplots()
-    step = tasks.skill_probability(N, midpoint, slope)
-    task = tasks.multi_step_accuracy(N, k, midpoint, slope)
-    sampled = tasks.multi_step_accuracy(samples, k, midpoint, slope)
-    shape = tasks.describe_scaling_curve(samples, sampled, log_x=axis == "log")
-    half_one, half_k = tasks.multi_step_scale(0.5, [1, k], midpoint, slope)
+    step = behaviours.skill_probability(N, midpoint, slope)
+    task = behaviours.multi_step_accuracy(N, k, midpoint, slope)
+    sampled = behaviours.multi_step_accuracy(samples, k, midpoint, slope)
+    shape = behaviours.describe_scaling_curve(samples, sampled, log_x=axis == "log")
+    half_one, half_k = behaviours.multi_step_scale(0.5, [1, k], midpoint, slope)
     ax.plot(N, step, "--", color=GREY, lw=1.5, label="one step: p(N)")
     ax.plot(N, task, color=PALETTE[0], lw=2.5, label=f"whole task: p(N)$^{{{k}}}$")
     ax.plot(samples, sampled, "o", color=PALETTE[0], ms=5, label=f"{len(samples)} model sizes")
@@ -40,7 +40,7 @@ def draw_multi_step(fig, k, axis, *, N, samples, midpoint, slope):
                  f"classifier ({axis} axis): {shape.label}; emergence score "
                  f"{score_text(shape.score)}", fontsize=10)
     ax.legend(loc="upper left" if axis == "log" else "lower right", fontsize=8)
-    at_half_one = float(tasks.multi_step_accuracy(half_one, k, midpoint, slope))
+    at_half_one = float(behaviours.multi_step_accuracy(half_one, k, midpoint, slope))
     return (f"A {k}-step task whose steps each improve smoothly with model size, on a {axis} "
             f"size axis. Each step is right half the time at N = {size_label(half_one)}, where the "
             f"whole task succeeds {at_half_one:.1%} of the time; the task reaches 50% only at "
@@ -58,15 +58,15 @@ def draw_distractor(fig, strength, prompting, largest, *, N, chance, heuristic_m
     """
     largest = sizes[largest]
     ax = fig.subplots()
-    h = tasks.skill_probability(N, heuristic_midpoint, slope)
-    s = tasks.skill_probability(N, skill_midpoint, slope)
+    h = behaviours.skill_probability(N, heuristic_midpoint, slope)
+    s = behaviours.skill_probability(N, skill_midpoint, slope)
     kw = dict(strength=strength, chance=chance, heuristic_midpoint=heuristic_midpoint,
               skill_midpoint=skill_midpoint, slope=slope)
     cot = prompting == "step by step"
-    acc = {c: tasks.distractor_accuracy(N, cot=c, **kw) for c in (False, True)}
+    acc = {c: behaviours.distractor_accuracy(N, cot=c, **kw) for c in (False, True)}
     models = np.geomspace(N[0], largest, n_models)
-    sampled = tasks.distractor_accuracy(models, cot=cot, **kw)
-    shape = tasks.describe_scaling_curve(models, sampled)
+    sampled = behaviours.distractor_accuracy(models, cot=cot, **kw)
+    shape = behaviours.describe_scaling_curve(models, sampled)
     ax.plot(N, h, ":", color=PALETTE[1], lw=1.5, label="heuristic learned (h)")
     ax.plot(N, s, ":", color=PALETTE[2], lw=1.5, label="true skill learned (s)")
     ax.plot(N, acc[not cot], color=GREY, lw=1, alpha=0.6,
@@ -92,20 +92,20 @@ def draw_distractor(fig, strength, prompting, largest, *, N, chance, heuristic_m
             f"curve the classifier calls {shape.label}.")
 
 
-def gpt3_frame_data(resolution: float = 100 / tasks.GPT3_INSTANCES) -> dict:
+def gpt3_frame_data(resolution: float = 100 / behaviours.GPT3_INSTANCES) -> dict:
     """Everything the GPT-3 demo draws, per (task, setting): curve, shapes and scores."""
     data = {}
-    for task in tasks.GPT3_TASKS:
-        for setting in tasks.GPT3_SETTINGS:
-            x, y = tasks.gpt3_arithmetic(task, setting)
+    for task in behaviours.GPT3_TASKS:
+        for setting in behaviours.GPT3_SETTINGS:
+            x, y = behaviours.gpt3_arithmetic(task, setting)
             known = np.isfinite(y)
             entry = {"x": x, "y": y, "known": known,
-                     "transcribed": tasks.gpt3_transcribed(task, setting)}
+                     "transcribed": behaviours.gpt3_transcribed(task, setting)}
             if known.sum() >= 3:
-                entry["score"] = tasks.emergence_score(y[known])
-                entry["score_floor"] = tasks.emergence_score(y[known], resolution=resolution)
+                entry["score"] = behaviours.emergence_score(y[known])
+                entry["score_floor"] = behaviours.emergence_score(y[known], resolution=resolution)
                 for axis in ("log", "linear"):
-                    entry[axis] = tasks.describe_scaling_curve(x[known], y[known],
+                    entry[axis] = behaviours.describe_scaling_curve(x[known], y[known],
                                                                log_x=axis == "log")
             data[task, setting] = entry
     return data
@@ -114,7 +114,7 @@ def gpt3_frame_data(resolution: float = 100 / tasks.GPT3_INSTANCES) -> dict:
 def draw_gpt3(fig, task, setting, axis, *, data):
     """One GPT-3 arithmetic curve (bold) with the other two prompting settings (faint)."""
     ax = fig.subplots()
-    others = [s for s in tasks.GPT3_SETTINGS if s != setting]
+    others = [s for s in behaviours.GPT3_SETTINGS if s != setting]
     for i, other in enumerate(others):
         entry = data[task, other]
         x, y, known = entry["x"], entry["y"], entry["known"]
@@ -127,11 +127,11 @@ def draw_gpt3(fig, task, setting, axis, *, data):
             label="Table H.1 (transcribed)")
     ax.plot(x[known & ~copied], y[known & ~copied], "o", color=PALETTE[0], ms=6,
             label="Table 3.9")
-    top = max(5.0, max(float(np.nanmax(data[task, other]["y"])) for other in tasks.GPT3_SETTINGS))
+    top = max(5.0, max(float(np.nanmax(data[task, other]["y"])) for other in behaviours.GPT3_SETTINGS))
     ax.set(ylabel="accuracy (%)", ylim=(-0.04 * top, 1.12 * top))
     _set_axis(ax, axis, (x[0] * 0.7, x[-1] * 2.5) if axis == "log" else (0, x[-1] * 1.15))
     ax.legend(loc="upper left", fontsize=8)
-    name = f"{task} ({tasks.GPT3_TASK_NAMES[task]}), {setting}"
+    name = f"{task} ({behaviours.GPT3_TASK_NAMES[task]}), {setting}"
     if "score" not in entry:
         ax.set_title(f"{name}\nonly the 175B value is certain: no curve to classify",
                      fontsize=10)
@@ -152,17 +152,17 @@ def draw_gpt3(fig, task, setting, axis, *, data):
 def plot_mechanisms(axes, *, N, samples, k, strength):
     """Static figure: one skill curve combined three ways (average, product, distractor)."""
     curves = [
-        ("many facts (average)", lambda n: tasks.knowledge_accuracy(n, slope=2.0)),
-        (f"{k} steps (product)", lambda n: tasks.multi_step_accuracy(n, k)),
-        ("distractor first", lambda n: tasks.distractor_accuracy(n, strength=strength)),
+        ("many facts (average)", lambda n: behaviours.knowledge_accuracy(n, slope=2.0)),
+        (f"{k} steps (product)", lambda n: behaviours.multi_step_accuracy(n, k)),
+        ("distractor first", lambda n: behaviours.distractor_accuracy(n, strength=strength)),
     ]
     parts = []
     for ax, (name, curve), colour in zip(axes, curves, PALETTE):
-        ax.plot(N, tasks.skill_probability(N), "--", color=GREY, lw=1)
+        ax.plot(N, behaviours.skill_probability(N), "--", color=GREY, lw=1)
         ax.plot(N, curve(N), color=colour, lw=2.5)
         sampled = curve(samples)
         ax.plot(samples, sampled, "o", color=colour, ms=4)
-        label = tasks.classify_scaling_curve(samples, sampled)
+        label = behaviours.classify_scaling_curve(samples, sampled)
         ax.set(xscale="log", ylim=(-0.03, 1.03), xlabel="model size N")
         ax.set_title(f"{name}\nclassified: {label}", fontsize=10)
         size_ticks(ax)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..behaviours import GPT3_SETTINGS
 from ..figures import PALETTE
-from ..tasks import GPT3_SETTINGS
 
 SETTING_STYLE = {"zero-shot": ("zero-shot", PALETTE[6], "s"),
                  "one-shot": ("one-shot", PALETTE[0], "^"),
