@@ -28,7 +28,7 @@ COMMAND = "python -m emergence.execute"
 SOLUTION_BEGIN, SOLUTION_END = "# BEGIN SOLUTION", "# END SOLUTION"
 # Kernels get one BLAS thread: the course's matrices are small, a second thread mostly
 # waits on a shared 2-core machine, and float32 sums then do not depend on the core count,
-# so stored outputs reproduce bit for bit under nbval (tests/conftest.py uses the same).
+# so stored outputs reproduce bit for bit under nbval (./conftest.py uses the same).
 KERNEL_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 # Every kernel starts with the course's one-time setup (plot style, allocator), as each
 # notebook's setup cell does; importing the library does neither.

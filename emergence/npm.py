@@ -32,10 +32,17 @@ def npm_package(name: str, version: str) -> Path | None:
                            capture_output=True, timeout=300)
         except (subprocess.SubprocessError, OSError):
             return None
-        (tarball,) = Path(tmp).glob("*.tgz")
-        with tarfile.open(tarball) as tar:
-            tar.extractall(tmp, filter="data")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(target, ignore_errors=True)
-        shutil.move(str(Path(tmp) / "package"), target)
+        tarballs = list(Path(tmp).glob("*.tgz"))
+        if len(tarballs) != 1:
+            return None
+        try:
+            with tarfile.open(tarballs[0]) as tar:
+                tar.extractall(tmp, filter="data")
+            if not (Path(tmp) / "package" / "package.json").is_file():
+                return None
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.move(str(Path(tmp) / "package"), target)
+        except (tarfile.TarError, OSError):
+            return None
     return target
