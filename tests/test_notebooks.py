@@ -1,5 +1,5 @@
-"""The notebook contract (CONTRIBUTING.md, "Notebooks"): current, fully run, in the book,
-within budget.
+"""The notebook contract (CONTRIBUTING.md, "The notebook contract"): current, fully run, in
+the book, within budget.
 
 nbval (run over notebooks/ by the README's test command) re-executes each notebook and
 compares its text outputs; these tests check what nbval does not.
