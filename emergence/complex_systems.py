@@ -257,12 +257,18 @@ def nasch_simulate(road_length: int, density: float, steps: int, seed: int, *, v
     return np.array([next(run)[0] for _ in range(steps)])
 
 
+STEADY_STEPS = 4000  # long enough for the steady-state fundamental diagram (peak within 0.02)
+
+
 def nasch_flow(road_length: int, densities, steps: int, seed: int, *, vmax: int = 5,
                p_slow: float = 0.3, burn_in: int | None = None) -> np.ndarray:
     """Fundamental diagram: mean flow (cars passing a point per step) at each density.
 
     Flow = density x mean velocity = (sum of velocities) / road_length, averaged over
     time steps ``burn_in`` (default ``steps // 2``) to ``steps - 1``; all densities run at once.
+    The run starts from evenly spaced cars, a free-flow state that with ``p_slow > 0`` decays
+    into jams only slowly near the peak: use a few thousand steps
+    (``STEADY_STEPS``) to measure the steady state, or the peak lands at too high a density.
     """
     road_length, steps, rng, vmax, p_slow = _nasch_args(road_length, steps, seed, vmax, p_slow)
     densities = _check_values("densities", densities, 0, 1, lo_open=True)

@@ -417,3 +417,15 @@ def test_every_public_function_is_checked_for_bad_input():
     public = {name for name in dir(cs) if not name.startswith("_") and callable(getattr(cs, name))
               and getattr(getattr(cs, name), "__module__", None) == cs.__name__}
     assert public == {f.__name__ for f, *_ in BAD_INPUT}
+
+
+def test_nasch_steady_state_peak_moves_to_lower_density_with_dawdling():
+    """In the steady state random slowing lowers the peak flow and moves it to a lower density;
+    a short run from evenly spaced cars hides the shift (both peaks at the same density)."""
+    densities = np.round(np.linspace(0.02, 0.6, 30), 3)
+    peaks = {}
+    for steps in (400, cs.STEADY_STEPS):
+        flows = [cs.nasch_flow(400, densities, steps, seed=3, p_slow=p) for p in (0.0, 0.3)]
+        peaks[steps] = [densities[int(np.argmax(f))] for f in flows]
+    assert peaks[400][0] == peaks[400][1]
+    assert peaks[cs.STEADY_STEPS][1] < peaks[cs.STEADY_STEPS][0]

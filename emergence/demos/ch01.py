@@ -103,3 +103,27 @@ def draw_life(fig, pattern, step, *, histories):
     right.plot([step], [population[step]], "o", color="black")
     right.set(xlabel="generation", ylabel="live cells")
     return f"Game of Life, {pattern}, generation {step}: {population[step]} live cells."
+
+
+def draw_foraging(fig, n_ants, *, runs, sweep, evaporation, colony):
+    """Left: the pheromone field a colony of n_ants built. Right: efficiency vs colony size."""
+    left, right = fig.subplots(1, 2, width_ratios=[1, 1.35])
+    run = runs[n_ants]
+    left.imshow(np.sqrt(run["pheromone"]).T, origin="lower", cmap="viridis",
+                interpolation="nearest")
+    for (x, y), label in ((colony.nest, "nest"), (colony.food, "food")):
+        left.plot([x], [y], "o", ms=7, mfc="none", mec="white")
+        left.annotate(label, (x, y), xytext=(5, -3), textcoords="offset points", color="white",
+                      fontsize=11)
+    left.set(xticks=[], yticks=[], title=f"{n_ants} ants: pheromone")
+    left.grid(False)
+    ants, evap, eff = sweep["ants"], sweep["evaporation"], sweep["efficiency"]
+    for i, e in enumerate(evap):
+        right.plot(ants, eff[i], "o-", ms=3, color=PALETTE[i % len(PALETTE)],
+                   lw=2.5 if np.isclose(e, evaporation) else 1, label=f"evaporation {e:g}")
+    live = 100.0 * run["delivered"][run["delivered"].size // 2:].mean() / n_ants
+    right.plot([n_ants], [live], "o", color="black", ms=8)
+    right.set(xscale="log", xlabel="colony size (ants)", ylabel="food per ant per 100 steps")
+    right.legend(fontsize=8)
+    return (f"Ant colony of {n_ants} with evaporation {evaporation:g}: food per ant per 100 steps "
+            f"{live:.2f}; the trail is {'clear' if run['pheromone'].max() > 10 else 'absent or faint'}.")
