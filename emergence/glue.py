@@ -22,3 +22,27 @@ def glue(name: str, value: float, digits: int = 3) -> None:
     except ImportError:
         return
     myst_glue(name, rounded, display=False)
+
+
+class _Label(str):
+    """A str whose repr is itself, so ``{glue:text}`` shows the word without quotes."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def glue_label(name: str, text: str) -> None:
+    """Glue a word or short phrase (a classifier label, a list of names) for a page to quote.
+
+    Pages quote it with ``{glue:text}`` and no format spec; the notebook prints the same text,
+    so nbval checks it.
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"name must be an identifier-like str, got {name!r}")
+    if not isinstance(text, str) or not text.strip() or "\n" in text:
+        raise ValueError(f"text must be a non-empty one-line str, got {text!r}")
+    try:
+        from myst_nb import glue as myst_glue
+    except ImportError:
+        return
+    myst_glue(name, _Label(text), display=False)
