@@ -372,6 +372,50 @@ def blas_info() -> str:
     return "; ".join(parts)
 
 
+def cpu_name() -> str:
+    """The CPU's model name and its widest vector instructions (Linux; elsewhere the platform's)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            info = f.read()
+    except OSError:
+        import platform
+        return platform.processor() or platform.machine()
+    name = next((line.split(":", 1)[1].strip() for line in info.splitlines()
+                 if line.startswith("model name")), "unknown CPU")
+    simd = "AVX-512" if " avx512f" in info else "AVX2" if " avx2" in info else "no AVX2"
+    return f"{name} ({simd})"
+
+
+# Machine profiles (COURSE_DESIGN §7b): the native CPU, and an emulated AVX2 (Haswell-class) one.
+PROFILES = {
+    "native": {},
+    "haswell": {"OPENBLAS_CORETYPE": "Haswell",
+                "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR"},
+}
+
+
+def run_profiles(names: list[str], argv: list[str]) -> None:
+    """Run the benchmark once per machine profile (a fresh process each); sum up the ratios."""
+    table = {}
+    for name in names:
+        env = dict(os.environ, **PROFILES[name])
+        print(f"\n######## profile {name}: " + (" ".join(f"{k}={v}" for k, v in PROFILES[name].items())
+                                               or "as detected"), flush=True)
+        proc = subprocess.run([sys.executable, __file__, *argv, "--profile-child"], env=env,
+                              capture_output=True, text=True)
+        sys.stdout.write(proc.stdout)
+        if proc.returncode:
+            sys.exit(f"profile {name} failed:\n{proc.stderr}")
+        table[name] = json.loads(proc.stdout.strip().splitlines()[-2].removeprefix("RATIOS "))
+    print("\n######## numpy/torch step-time ratio by machine profile")
+    cases = list(next(iter(table.values())))
+    print("| profile | " + " | ".join(cases) + " |")
+    print("|---|" + "---|" * len(cases))
+    for name, ratios in table.items():
+        print(f"| {name} | " + " | ".join(f"{ratios[c]:.3f}" for c in cases) + " |")
+    print(f"worst ratio: {max(r for ratios in table.values() for r in ratios.values()):.2f}")
+
+
 # -------------------------------------------------------------------- main
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -383,8 +427,18 @@ def main():
     ap.add_argument("--threads", type=int, default=None,
                     help="threads for both engines (numpy's BLAS via threadpoolctl, "
                          "torch.set_num_threads); default: as configured (all cores)")
+    ap.add_argument("--profiles", default="native,haswell",
+                    help=f"machine profiles to run, each in a fresh process: {', '.join(PROFILES)}")
     ap.add_argument("--probe", nargs=2, metavar=("CASE", "ENGINE"), help=argparse.SUPPRESS)
+    ap.add_argument("--profile-child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if not args.probe and not args.profile_child:
+        names = args.profiles.split(",")
+        unknown = sorted(set(names) - set(PROFILES))
+        if unknown:
+            ap.error(f"--profiles must name profiles among {sorted(PROFILES)}, got {unknown}")
+        argv = [a for a in sys.argv[1:] if not a.startswith("--profiles")]
+        return run_profiles(names, argv)
     if args.probe:
         emergence.setup()
         print(json.dumps(probe_memory(*args.probe, args.torch_attention)))
@@ -397,8 +451,10 @@ def main():
         threadpool_limits(limits=args.threads, user_api="blas")
         torch.set_num_threads(args.threads)
 
+    print(f"CPU: {cpu_name()}")
     print(f"numpy {np.__version__}, torch {torch.__version__} ({torch.get_num_threads()} threads), "
-          f"{os.cpu_count()} CPUs, OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}")
+          f"{os.cpu_count()} CPUs, OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}, "
+          f"NPY_DISABLE_CPU_FEATURES={os.environ.get('NPY_DISABLE_CPU_FEATURES', 'unset')}")
     print(f"BLAS: {blas_info()}")
     emergence.setup()   # allocator tuning (and plot style): explicit, never at import
     print(f"allocator tuned (mallopt): {nn.tune_allocator()}; fast-path threads for "
@@ -410,14 +466,14 @@ def main():
     print(f"float32 matmul peak (2048^3, best of 7): numpy {peak['numpy']:.0f} GFLOP/s, "
           f"torch {peak['torch']:.0f} GFLOP/s{one}")
 
-    ratios = []
+    ratios = {}
     for name in args.cases.split(","):
         cfg = case_config(name)
         steps = 60 if args.quick else cfg["steps"]
         res = run_case(name, steps, args.block, args.torch_attention)
         a, b = res["numpy"], res["torch"]
         ratio = a["median"] / b["median"]
-        ratios.append(ratio)
+        ratios[name] = ratio
         print(f"\n== {res['title']}, {steps} steps, AdamW, torch attention: {args.torch_attention}"
               if name == "transformer" else f"\n== {res['title']}, {steps} steps, AdamW")
         for label, r in (("numpy", a), ("torch", b)):
@@ -445,7 +501,8 @@ def main():
             print(f"{label:>6}: peak RSS growth during training {mem['rss_peak_growth_mib']:.1f} MiB{extra}")
     with open("/proc/loadavg") as f:
         print(f"\nload average at end: {' '.join(f.read().split()[:3])}")
-    print(f"worst ratio: {max(ratios):.2f}")
+    print("RATIOS " + json.dumps(ratios))
+    print(f"worst ratio: {max(ratios.values()):.2f}")
 
 
 if __name__ == "__main__":
