@@ -399,3 +399,27 @@ def classify_scaling_curve(x, y, *, log_x: bool = True, dip: float = 0.25, sharp
     """
     return describe_scaling_curve(x, y, log_x=log_x, dip=dip, sharp=sharp, late=late,
                                   noise=noise).label
+
+
+def gpt3_shapes(resolution: float = 100 / GPT3_INSTANCES) -> dict:
+    """Every GPT-3 arithmetic curve measured, keyed by ``(task, setting)``.
+
+    Each value holds the curve (``x`` parameters, ``y`` accuracy in %, ``known`` where it is
+    not NaN, ``transcribed``) and, for curves with at least 3 known points, the emergence
+    ``score``, the score with a ``resolution`` floor (``score_floor``; default one problem of
+    2,000, in percent) and the :class:`CurveShape` on a ``"log"`` and a ``"linear"`` size axis.
+    """
+    resolution = check_float("resolution", resolution, min=0)
+    data = {}
+    for task in GPT3_TASKS:
+        for setting in GPT3_SETTINGS:
+            x, y = gpt3_arithmetic(task, setting)
+            known = np.isfinite(y)
+            entry = {"x": x, "y": y, "known": known, "transcribed": gpt3_transcribed(task, setting)}
+            if known.sum() >= 3:
+                entry["score"] = emergence_score(y[known])
+                entry["score_floor"] = emergence_score(y[known], resolution=resolution)
+                for axis in ("log", "linear"):
+                    entry[axis] = describe_scaling_curve(x[known], y[known], log_x=axis == "log")
+            data[task, setting] = entry
+    return data

@@ -339,7 +339,7 @@ def test_demo_frames_draw_and_describe_their_data():
     from emergence.explore import render_frame
 
     N = np.geomspace(1e7, 1e12, 50)
-    gpt3 = draw.gpt3_frame_data()
+    gpt3 = behaviours.gpt3_shapes()
     frames = [
         (partial(draw.draw_multi_step, N=N, samples=X, midpoint=9.0, slope=2.0),
          {"k": 10, "axis": "log"}, ["10-step", "0.1%", "emergent"]),
@@ -387,3 +387,14 @@ def test_gpt3_table_rejects_unknown_names():
         table.curve("2D*")
     with pytest.raises(ValueError, match="setting"):
         table.curve("2D+", "two")
+
+
+def test_gpt3_shapes_measure_every_known_curve():
+    shapes = behaviours.gpt3_shapes()
+    assert len(shapes) == len(behaviours.GPT3_TASKS) * len(behaviours.GPT3_SETTINGS)
+    d = shapes["2D+", "few-shot"]
+    assert d["log"] == behaviours.describe_scaling_curve(d["x"], d["y"])
+    assert d["score_floor"] <= d["score"]
+    assert "score" not in shapes["4D-", "one-shot"]          # only the 175B value is known
+    with pytest.raises(ValueError, match="resolution"):
+        behaviours.gpt3_shapes(-1)

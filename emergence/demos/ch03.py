@@ -92,25 +92,6 @@ def draw_distractor(fig, strength, prompting, largest, *, N, chance, heuristic_m
             f"curve the classifier calls {shape.label}.")
 
 
-def gpt3_frame_data(resolution: float = 100 / behaviours.GPT3_INSTANCES) -> dict:
-    """Everything the GPT-3 demo draws, per (task, setting): curve, shapes and scores."""
-    data = {}
-    for task in behaviours.GPT3_TASKS:
-        for setting in behaviours.GPT3_SETTINGS:
-            x, y = behaviours.gpt3_arithmetic(task, setting)
-            known = np.isfinite(y)
-            entry = {"x": x, "y": y, "known": known,
-                     "transcribed": behaviours.gpt3_transcribed(task, setting)}
-            if known.sum() >= 3:
-                entry["score"] = behaviours.emergence_score(y[known])
-                entry["score_floor"] = behaviours.emergence_score(y[known], resolution=resolution)
-                for axis in ("log", "linear"):
-                    entry[axis] = behaviours.describe_scaling_curve(x[known], y[known],
-                                                               log_x=axis == "log")
-            data[task, setting] = entry
-    return data
-
-
 def draw_gpt3(fig, task, setting, axis, *, data):
     """One GPT-3 arithmetic curve (bold) with the other two prompting settings (faint)."""
     ax = fig.subplots()
