@@ -38,7 +38,7 @@ __all__ = ["per_token_probability", "exact_match", "token_edit_distance", "brier
            "classifier_accuracy", "sample_outcomes", "sample_counts", "wilson_interval",
            "clopper_pearson_interval", "interval", "betainc", "beta_quantile",
            "implied_per_token_accuracy", "UNITS", "gpt3_answer_lengths", "gpt3_rescored",
-           "emergence_score"]
+           "emergence_score", "resolution_experiment", "subset_experiment"]
 
 CHECKLIST = {
     "metric": "Is the score nonlinear or discontinuous in per-token quality (exact match, "
@@ -458,4 +458,37 @@ def gpt3_rescored(setting: str = "few-shot", units=UNITS) -> dict:
                                    high=high[row], implied=implied, setting=setting,
                                    transcribed=gpt3_transcribed(task, setting),
                                    mean_length=float(lengths @ weights))
+    return out
+
+
+# ---------------------------------------------------------------- the lab's experiments
+
+def resolution_experiment(n_values, *, models, L, c, alpha, seed=0) -> dict:
+    """Exact match of the model family ``per_token_probability(models, c, alpha)`` on
+    ``L``-token answers, measured on test sets of each size in ``n_values``: sampled counts
+    (``counts[n]``), their 95 % intervals (``intervals[n, method]``, Wilson and
+    Clopper–Pearson) and the true accuracy (``truth``)."""
+    truth = np.asarray(exact_match(per_token_probability(models, c, alpha), L))
+    counts = {n: np.asarray(sample_counts(truth, n, seed=seed + i))
+              for i, n in enumerate(n_values)}
+    intervals = {(n, method): tuple(np.asarray(v) for v in interval(counts[n], n, method))
+                 for n in n_values for method in ("wilson", "clopper-pearson")}
+    return dict(models=models, truth=truth, counts=counts, intervals=intervals, L=L)
+
+
+def subset_experiment(*, dense, sparse, n_items, chance, midpoint, slope, seed=0,
+                      K_max=5) -> dict:
+    """A classifier family (:func:`classifier_accuracy`) scored by subset accuracy: per-item
+    accuracy and measured subset accuracy (K = 1..K_max, on ``n_items`` sampled items) for a
+    ``dense`` and a ``sparse`` set of model sizes, and the accuracy on a fine grid."""
+    out = {}
+    for name, models in (("dense", dense), ("sparse", sparse)):
+        acc = np.asarray(classifier_accuracy(models, chance, midpoint, slope))
+        outcomes = sample_outcomes(acc, n_items, seed=seed)
+        out[name] = dict(models=models, accuracy=acc, subset={
+            K: np.asarray(subset_accuracy_from_outcomes(outcomes, K))
+            for K in range(1, K_max + 1)})
+    grid = np.geomspace(dense[0], dense[-1], 200)
+    out["grid"] = grid
+    out["grid_accuracy"] = np.asarray(classifier_accuracy(grid, chance, midpoint, slope))
     return out

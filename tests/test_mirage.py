@@ -294,3 +294,23 @@ def test_gpt3_rescored_keeps_counts_intervals_and_implied_accuracy_together():
     assert d["transcribed"].tolist() == [True] * 7 + [False]
     with pytest.raises(ValueError, match="setting"):
         mirage.gpt3_rescored("few")
+
+
+def test_resolution_experiment_samples_each_test_size_with_both_intervals():
+    models = np.geomspace(1e8, 1e11, 6)
+    r = mirage.resolution_experiment([100, 10_000], models=models, L=5, c=1e9, alpha=-0.3, seed=2)
+    truth = mirage.exact_match(mirage.per_token_probability(models, 1e9, -0.3), 5)
+    assert np.allclose(r["truth"], truth) and set(r["counts"]) == {100, 10_000}
+    assert np.array_equal(r["counts"][100], mirage.sample_counts(truth, 100, seed=2))
+    low, high = r["intervals"][100, "clopper-pearson"]
+    assert np.all(low <= r["counts"][100] / 100) and np.all(r["counts"][100] / 100 <= high)
+
+
+def test_subset_experiment_measures_both_families():
+    dense, sparse = np.geomspace(1e4, 1e8, 9), np.geomspace(1e4, 1e8, 3)
+    r = mirage.subset_experiment(dense=dense, sparse=sparse, n_items=2000, chance=0.1,
+                                 midpoint=6.0, slope=1.5, K_max=3)
+    assert set(r["dense"]["subset"]) == {1, 2, 3} and r["grid"].shape == (200,)
+    one = r["sparse"]["subset"][1]
+    assert np.allclose(one, r["sparse"]["accuracy"], atol=0.05)       # K = 1 is the accuracy
+    assert np.all(r["dense"]["subset"][3] <= r["dense"]["subset"][1] + 1e-12)
