@@ -9,7 +9,7 @@ import pytest
 from emergence import complex_systems as cs
 from emergence.checks import Verdict
 from emergence.checks import ch01 as check
-from garbage import GARBAGE, crash, garbage_id
+from garbage import crash, garbage_id
 
 
 # ---------------------------------------------------------------- reference solutions
@@ -342,15 +342,6 @@ def test_flow_mistakes(answer, keyword):
 
 
 # ---------------------------------------------------------------- (c) garbage never raises
-
-
-@pytest.mark.parametrize("checker", [check.crossing, check.energy_per_spin, check.life_step,
-                                     check.polar_order, check.flow])
-@pytest.mark.parametrize("answer", GARBAGE, ids=garbage_id)
-def test_garbage_gives_a_failing_verdict(checker, answer):
-    verdict = checker(answer)
-    assert isinstance(verdict, Verdict) and not verdict.passed
-    assert "Traceback" not in str(verdict)
 
 
 @pytest.mark.parametrize("answer", [None, Ellipsis, "abc", [1, 2], float("nan"), crash,

@@ -10,7 +10,7 @@ from emergence import scaling as sc
 from emergence import sparse_parity as sp
 from emergence.checks import Verdict
 from emergence.checks import ch02 as check
-from garbage import GARBAGE, crash, garbage_id
+from garbage import crash, garbage_id
 
 BUDGET = 6 * 70e9 * 1.4e12
 
@@ -277,14 +277,6 @@ def test_sparse_parity_exponent_mistakes(sweep):
 
 
 # ---------------------------------------------------------------- (c) garbage never raises
-
-
-@pytest.mark.parametrize("answer", GARBAGE, ids=garbage_id)
-@pytest.mark.parametrize("checker", [check.fit_loglog, check.chinchilla_optimal])
-def test_garbage_functions(checker, answer):
-    verdict = checker(answer)
-    assert isinstance(verdict, Verdict) and not verdict.passed
-    assert "Traceback" not in str(verdict)
 
 
 @pytest.mark.parametrize("answer", [None, Ellipsis, "abc", float("nan"), [1, 2], {"a": 1},

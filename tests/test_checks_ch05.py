@@ -11,7 +11,6 @@ import pytest
 from emergence import cot
 from emergence.checks import Verdict
 from emergence.checks import ch05 as check
-from garbage import GARBAGE, garbage_id
 
 # ---------------------------------------------------------------- reference solutions
 
@@ -171,15 +170,6 @@ def test_predict_chain_mistakes():
 
 
 # ---------------------------------------------------------------- garbage never raises
-
-
-@pytest.mark.parametrize("checker", [check.chain_success, check.required_step_accuracy,
-                                     check.parity_step, check.crossover])
-@pytest.mark.parametrize("answer", GARBAGE, ids=garbage_id)
-def test_garbage_gives_a_failing_verdict(checker, answer):
-    verdict = checker(answer)
-    assert isinstance(verdict, Verdict) and not verdict.passed
-    assert "Traceback" not in str(verdict)
 
 
 @pytest.mark.parametrize("bad", [None, Ellipsis, "abc", float("nan"), [1, 2, 3], {"a": 1}, 1j,

@@ -17,8 +17,8 @@ import warnings
 import numpy as np
 
 from emergence import grokking as g
-from emergence.checks import (Wrong, call, checker, close, expect_function, expect_number, judge,
-                              outputs, page, quiet_call, shape_of)
+from emergence.checks import (Wrong, call, checker, expect_function, expect_number, judge,
+                              judge_value, outputs, page, quiet_call, shape_of)
 
 __all__ = ["split", "first_step", "delay", "fourier_power", "top_frequencies", "classify",
            "half_life", "norm_ratio", "DELAY_RUN", "NORM_FRAC"]
@@ -82,7 +82,7 @@ def _split_arrays(out, p, label):
             arr = np.asarray(a, dtype=float)
         except (TypeError, ValueError):
             raise Wrong(f"{name} from split{label} is not an array of numbers.",
-                        "build it with numpy indexing, e.g. pairs[order[:n_train]].") from None
+                        "build it by indexing numpy arrays with the permutation.") from None
         if arr.ndim != ndim or (ndim == 2 and arr.shape[1] != 2):
             want = "(n, 2): one row (a, b) per pair" if ndim == 2 else "(n,): one answer per pair"
             raise Wrong(f"{name} from split{label} has shape {arr.shape}; expected {want}.",
@@ -105,8 +105,6 @@ def _split_arrays(out, p, label):
 
 
 def _check_labels(x, y, p, which, label):
-    if np.array_equal(y, (x[:, 0] + x[:, 1]) % p):
-        return
     a, b = x[:, 0], x[:, 1]
     every = (np.arange(p * p) // p + np.arange(p * p) % p) % p
     candidates = [
@@ -116,9 +114,10 @@ def _check_labels(x, y, p, which, label):
         ("the answers were not shuffled with the pairs: take pairs and answers at the same "
          "positions of the permutation.", every[:len(y)] if which == "train" else every[-len(y):]),
     ]
-    hint = next((h for h, want in candidates if len(want) == len(y) and np.array_equal(y, want)),
-                "each answer must be the sum mod p of the pair in the same row.")
-    raise Wrong(f"split{label}: some {which} answers do not match their pairs.", hint)
+    judge_value(y, (a + b) % p, [(h, v) for h, v in candidates if len(v) == len(y)],
+                "each answer must be the sum mod p of the pair in the same row.",
+                what=f"the {which} answers of split{label}", label="their pairs",
+                agree=lambda got, want: bool(np.array_equal(got, want)))
 
 
 @checker("6.1", reread=page(PAGE, "The experiment in this course"))

@@ -16,7 +16,7 @@ import numpy as np
 
 from emergence import mirage
 from emergence.checks import (Wrong, checker, expect_array, expect_dict, expect_function,
-                              expect_pair, fmt, judge, outputs, page, quiet_call, same, shape_of)
+                              expect_pair, fmt, judge, outputs, page, same, shape_of)
 
 __all__ = ["mirage_metrics", "wilson", "implied_per_digit", "subset_accuracy", "zero_upper",
            "checklist", "CHECKLIST", "EVIDENCE"]
