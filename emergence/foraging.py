@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ._validate import check_float, check_int, rng_from
+from .data import DATA, read_table
 
 # headings: 0 = +x, 1 = +y, 2 = -x, 3 = -y
 _STEPS = np.array([[1, 0], [0, 1], [-1, 0], [0, -1]])
@@ -121,7 +122,7 @@ def efficiency(n_ants: int, evaporation: float, steps: int, seed: int, *,
     return 100.0 * run["delivered"][steps // 2:].sum() / (n_ants * (steps - steps // 2))
 
 
-SWEEP_PATH = Path(__file__).parent / "data" / "foraging_sweep.csv"
+SWEEP_PATH = DATA / "foraging_sweep.csv"
 SWEEP_STEPS = 3000
 SWEEP_ANTS = (5, 10, 20, 40, 80, 160, 320)
 SWEEP_EVAPORATION = (0.005, 0.01, 0.02, 0.05, 0.1)
@@ -144,8 +145,7 @@ def run_sweep(path=SWEEP_PATH) -> None:
 def load_sweep(path=SWEEP_PATH) -> dict:
     """The shipped sweep: ants, evaporation, seeds, by_seed[evaporation, ants, seed] and its mean
     over seeds, efficiency[evaporation, ants]."""
-    with open(path, encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
+    rows = read_table(Path(path))
     ants = np.array(sorted({int(r["n_ants"]) for r in rows}))
     evap = np.array(sorted({float(r["evaporation"]) for r in rows}))
     seeds = np.array(sorted({int(r["seed"]) for r in rows}))
