@@ -66,11 +66,12 @@ class NumpyMLP(nn.Module):
         rng = np.random.default_rng(rng)
         self.embed = nn.Embedding(p, d, rng=rng, dtype=dtype)
         self.hidden = nn.Linear(2 * d, hidden, rng=rng, dtype=dtype)
+        self.relu = nn.ReLU()
         self.out = nn.Linear(hidden, p, rng=rng, dtype=dtype)
 
     def forward(self, pairs):
         x = self.embed(pairs).reshape(len(pairs), -1)
-        return self.out(self.hidden(x).relu())
+        return self.out(self.relu(self.hidden(x)))
 
 
 class TorchMLP(torch.nn.Module):

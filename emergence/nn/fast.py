@@ -98,22 +98,20 @@ def row_blocks(n_rows: int, row_size: int) -> list[slice]:
     return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
-def in_blocks(fn, n_rows: int, row_size: int) -> None:
-    """Run ``fn(rows)`` for each block of :func:`row_blocks`, the blocks in parallel.
+def in_blocks(fn, n_rows: int, row_size: int, blocks: list[slice] | None = None) -> list:
+    """``[fn(rows) for rows in row_blocks(...)]`` (or the given ``blocks``), run in parallel.
 
     ``fn`` must write only its own rows.  numpy releases the GIL inside ufuncs, so two
     blocks really do run on two cores; the split changes which core computes a row, never
     how, so the result is bit-identical to ``fn(slice(0, n_rows))``.
     """
-    blocks = row_blocks(n_rows, row_size)
+    given, blocks = blocks is not None, row_blocks(n_rows, row_size) if blocks is None else blocks
     pool = _get_pool() if len(blocks) > 1 else None
-    if pool is None:
-        fn(slice(0, n_rows))
-        return
+    if pool is None:   # one thread: one block, unless the caller fixed the blocks
+        return [fn(rows) for rows in blocks] if given else [fn(slice(0, n_rows))]
     futures = [pool.submit(fn, rows) for rows in blocks[1:]]
-    fn(blocks[0])
-    for f in futures:
-        f.result()
+    first = fn(blocks[0])
+    return [first] + [f.result() for f in futures]
 
 
 # ------------------------------------------------------------- operations
@@ -178,38 +176,56 @@ def embedding(indices, weight: Tensor) -> Tensor:
 
 
 def layer_norm(x: Tensor, weight: Tensor | None, bias: Tensor | None, eps: float = 1e-5) -> Tensor:
-    """As :func:`.functional.layer_norm`, with fewer passes over memory.
+    """As :func:`.functional.layer_norm`, with fewer passes over memory, split over threads.
 
     The row sums of squares are one ``einsum`` (no squared copy), the normalised rows are
     made in place, and the backward's row means of ``h`` and ``h ⊙ x̂`` are matrix–vector
-    products with ``weight`` (``h = g ⊙ weight`` is never stored).
+    products with ``weight`` (``h = g ⊙ weight`` is never stored).  Everything done row by
+    row runs in blocks of rows on the threads; the two matrix–vector products and the column
+    sums for ``dweight``, ``dbias`` run once, on all rows.
     """
     x = check_layer_norm(x, weight, bias)
     xd = x.data
     d = xd.shape[-1]
-    x2 = xd.reshape(-1, d)
-    xhat = x2 - x2.mean(axis=1, keepdims=True)
-    var = np.einsum("ij,ij->i", xhat, xhat)[:, None]
-    var *= 1.0 / d
-    var += eps
-    rstd = np.sqrt(var, out=var)
-    np.reciprocal(rstd, out=rstd)
-    xhat *= rstd
-    out = xhat if weight is None else xhat * weight.data
-    if bias is not None:
-        out = out + bias.data if out is xhat else np.add(out, bias.data, out=out)
+    x2 = xd.reshape(-1, d)                                   # (N, d)
+    n = x2.shape[0]
+    xhat = np.empty_like(x2)
+    rstd = np.empty((n, 1), dtype=x2.dtype)                 # 1/σ per row
+    out = xhat if weight is None and bias is None else np.empty_like(x2)
+
+    def normalise(r):
+        xh, sd = xhat[r], rstd[r]
+        np.subtract(x2[r], x2[r].mean(axis=1, keepdims=True), out=xh)
+        np.einsum("ij,ij->i", xh, xh, out=sd[:, 0])
+        sd *= 1.0 / d
+        sd += eps
+        np.sqrt(sd, out=sd)
+        np.reciprocal(sd, out=sd)
+        xh *= sd
+        if weight is not None:
+            np.multiply(xh, weight.data, out=out[r])
+        if bias is not None:
+            np.add(xh if weight is None else out[r], bias.data, out=out[r])
+    in_blocks(normalise, n, d)
     ones = np.ones(d, dtype=xd.dtype)
 
     def backward(g):
-        g = g.reshape(-1, d)
+        g = np.ascontiguousarray(g).reshape(-1, d)
         w = ones if weight is None else weight.data
-        gx_hat = g * xhat                                   # reused for dw and dx
+        gx_hat = np.empty_like(g)                            # reused for dw and dx
+        in_blocks(lambda r: np.multiply(g[r], xhat[r], out=gx_hat[r]), n, d)
         grads = []
         if x.requires_grad:
-            gx = g * w
-            gx -= (g @ w)[:, None] * (1.0 / d)              # − mean(h)
-            gx -= xhat * ((gx_hat @ w)[:, None] * (1.0 / d))  # − x̂ mean(h x̂)
-            gx *= rstd
+            mean_h = (g @ w)[:, None] * (1.0 / d)
+            mean_hx = (gx_hat @ w)[:, None] * (1.0 / d)
+            gx = np.empty_like(g)
+
+            def rows(r):
+                np.multiply(g[r], w, out=gx[r])
+                gx[r] -= mean_h[r]                           # − mean(h)
+                gx[r] -= xhat[r] * mean_hx[r]                # − x̂ mean(h x̂)
+                gx[r] *= rstd[r]
+            in_blocks(rows, n, d)
             grads.append(gx.reshape(xd.shape))
         else:
             grads.append(None)
@@ -235,7 +251,7 @@ def self_attention(qkv: Tensor, n_heads: int, causal: bool = True,
     matmul would otherwise spend its time on ``B·H`` tiny 3×3 products.
     """
     qkv, n_heads = check_qkv(qkv, n_heads)
-    impl = _attention_by_pairs if qkv.shape[1] <= SHORT_SEQUENCE else _attention_by_matmul
+    impl = _attention_by_pairs_in_blocks if qkv.shape[1] <= SHORT_SEQUENCE else _attention_by_matmul
     out, pattern, backward = impl(qkv.data, n_heads, bool(causal))
     result = Tensor._make(out, (qkv,), backward, "self_attention")
     return (result, pattern) if return_pattern else result
@@ -311,6 +327,23 @@ def _attention_by_pairs(x: np.ndarray, n_heads: int, causal: bool):
                 dk[j] += np.multiply(w, q[i], out=tmp)
         return (dqkv.transpose(2, 0, 1, 3, 4).reshape(b, t, d3),)
     return out.reshape(b, t, d), p.transpose(2, 3, 0, 1), backward
+
+
+def _attention_by_pairs_in_blocks(x: np.ndarray, n_heads: int, causal: bool):
+    """The pair loop on blocks of the batch, one block per thread (saves: the pair loop's
+    many small numpy calls run on all cores).  Every batch row is computed exactly as in
+    one block: nothing is summed across the batch."""
+    blocks = row_blocks(x.shape[0], x[0].size)
+    parts = in_blocks(lambda r: _attention_by_pairs(x[r], n_heads, causal), len(x), 0, blocks)
+    if len(parts) == 1:
+        return parts[0]
+    out = np.concatenate([part[0] for part in parts])
+    pattern = np.concatenate([part[1] for part in parts])
+
+    def backward(g):
+        grads = in_blocks(lambda r: parts[blocks.index(r)][2](g[r])[0], len(x), 0, blocks)
+        return (np.concatenate(grads),)
+    return out, pattern, backward
 
 
 def softmax_cross_entropy(logits: Tensor, targets) -> Tensor:
