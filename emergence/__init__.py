@@ -29,9 +29,9 @@ Shared by every chapter:
   dataclass whose defaults are the live run and a ``train(config)`` returning a run built on
   ``nn.History``.
 - ``figures.py``, ``explore.py`` (demos that work in the static book), ``glue.py`` (numbers
-  for the pages), ``execute.py`` (re-runs notebooks), ``student.py`` and ``grade.py``
-  (student versions and grading), ``machines.py`` (run notebooks as on another CPU),
-  ``sphinxext.py``, ``npm.py``, ``_validate.py``.
+  for the pages), ``execute.py`` (re-runs notebooks), ``machines.py`` (runs them as on
+  another CPU), ``student.py``, ``grade.py`` and ``autograders.py`` (student versions,
+  grading, nbgrader/otter-grader formats), ``sphinxext.py``, ``npm.py``, ``_validate.py``.
 
 ``CONTRIBUTING.md`` says how to add a chapter.
 """

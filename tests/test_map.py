@@ -27,4 +27,4 @@ def test_every_chapter_has_its_files():
 def test_every_library_module_is_on_the_map():
     named = set(re.findall(r"\b(\w+)\.py\b", emergence.__doc__)) | {"__init__"}
     modules = {p.stem for p in (ROOT / "emergence").glob("*.py")}
-    assert modules <= named, modules - named
+    assert modules <= named, f"add {sorted(modules - named)} to the map in emergence/__init__.py"
