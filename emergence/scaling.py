@@ -27,6 +27,7 @@ from .data import DATA, read_table
 __all__ = ["DATA", "PF_DAY", "FLOPS_PER_PARAM_TOKEN", "PowerLawFit", "ChinchillaFit",
            "read_table", "fit_power_law", "kaplan_constants", "kaplan_loss_N", "kaplan_loss_D",
            "kaplan_loss_C", "kaplan_loss_ND", "chinchilla_fit", "chinchilla_loss",
+           "chinchilla_loss_N", "sample_losses",
            "training_flops", "compute_optimal", "allocation_exponents", "FITS"]
 
 PF_DAY = 1e15 * 24 * 3600
@@ -121,6 +122,24 @@ def chinchilla_loss(N, D, fit: str = "hoffmann2022"):
     f = chinchilla_fit(fit)
     N, D = np.broadcast_arrays(_positive("N", N), _positive("D", D))
     return scalar_or_array(f.E + f.A / N ** f.alpha + f.B / D ** f.beta)
+
+
+def chinchilla_loss_N(N, fit: str = "hoffmann2022"):
+    """``E + A/N^alpha``: the parametric loss of ``N`` parameters with unlimited data."""
+    f = chinchilla_fit(fit)
+    return scalar_or_array(f.E + f.A / _positive("N", N) ** f.alpha)
+
+
+def sample_losses(decades: int, noise: float, n: int = 10, fit: str = "hoffmann2022"):
+    """``(N, loss)``: ``n`` model sizes from 1e6 over ``decades`` decades and their
+    :func:`chinchilla_loss_N` with multiplicative log-normal noise of width ``noise`` (seeded by
+    the two settings): data to fit a scaling law to, with a known truth."""
+    decades = check_int("decades", decades, min=1, max=12)
+    noise = check_float("noise", noise, min=0, max=1)
+    n = check_int("n", n, min=2, max=10_000)
+    N = np.geomspace(1e6, 1e6 * 10.0 ** decades, n)
+    rng = np.random.default_rng([decades, round(1000 * noise)])
+    return N, chinchilla_loss_N(N, fit) * np.exp(rng.normal(0, noise, n))
 
 
 def training_flops(N, D):

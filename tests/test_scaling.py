@@ -303,3 +303,21 @@ def test_property_compute_optimal_spends_the_budget_and_beats_neighbours(logC, f
     best = sc.chinchilla_loss(N, D, fit)
     for factor in (0.8, 1.25):
         assert sc.chinchilla_loss(N * factor, D / factor, fit) > best
+
+
+def test_chinchilla_loss_N_is_the_unlimited_data_limit():
+    f = sc.chinchilla_fit()
+    assert sc.chinchilla_loss_N(1e9) == pytest.approx(f.E + f.A / 1e9 ** f.alpha)
+    assert sc.chinchilla_loss(1e9, 1e30) == pytest.approx(sc.chinchilla_loss_N(1e9))
+
+
+def test_sample_losses_are_seeded_noisy_truth():
+    N, L = sc.sample_losses(2, 0.02)
+    assert N[0] == 1e6 and N[-1] == pytest.approx(1e8) and len(N) == 10
+    again = sc.sample_losses(2, 0.02)[1]
+    assert np.array_equal(L, again)
+    ratio = np.log(L / sc.chinchilla_loss_N(N))
+    assert np.abs(ratio).max() < 0.1 and np.any(ratio != 0)
+    assert np.array_equal(sc.sample_losses(3, 0.0)[1], sc.chinchilla_loss_N(sc.sample_losses(3, 0.0)[0]))
+    with pytest.raises(ValueError, match="decades"):
+        sc.sample_losses(0, 0.02)
