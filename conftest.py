@@ -39,7 +39,7 @@ _PROFILE = pytest.StashKey[str]()
 
 def pytest_report_header(config):
     name = config.stash[_PROFILE]
-    return machines.verify(name) if name != "native" else f"machine profile native"
+    return machines.verify(name) if name != "native" else "machine profile native"
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -47,8 +47,7 @@ def check_env(env) -> None:
     Both libraries ignore an unknown value silently, which would make a profile run
     pass without emulating anything.
     """
-    from numpy._core import _multiarray_umath as umath
-
+    umath = _umath()
     core = env.get("OPENBLAS_CORETYPE")
     if core is not None and core.lower() not in {c.lower() for c in OPENBLAS_CORES}:
         raise ValueError(f"OPENBLAS_CORETYPE={core!r} is not an OpenBLAS core type; "
@@ -60,8 +59,18 @@ def check_env(env) -> None:
                          f"numpy cannot disable; it can disable {' '.join(umath.__cpu_dispatch__)}")
 
 
-_PROBE = ("import json, numpy, threadpoolctl\n"
-          "from numpy._core import _multiarray_umath as m\n"
+def _umath():
+    """numpy's compiled core, which lists the CPU features it dispatches on (numpy 1.26 and 2.x)."""
+    try:
+        from numpy._core import _multiarray_umath
+    except ImportError:  # numpy < 2
+        from numpy.core import _multiarray_umath
+    return _multiarray_umath
+
+
+_PROBE = ("import json, threadpoolctl\n"
+          "from emergence.machines import _umath\n"
+          "m = _umath()\n"
           "blas = [i for i in threadpoolctl.threadpool_info() if i['internal_api'] == 'openblas']\n"
           "print(json.dumps({'openblas': blas[0].get('architecture') if blas else None,\n"
           "                  'simd': [f for f in m.__cpu_dispatch__ if m.__cpu_features__[f]]}))")
