@@ -22,11 +22,13 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from . import figures  # noqa: F401  (applies the course's figure style)
+from . import figures
 from ._validate import check_float, check_int
 
 MAX_BYTES = 1_100_000  # keep each demo near the ~1 MB budget of COURSE_DESIGN §4
 MAX_FRAMES = 60
+TIME_AXES = ("step", "steps", "time", "generation")
+"""Parameters that are a time axis: their slider gets a play button (client-side)."""
 
 
 @dataclass
@@ -41,48 +43,74 @@ class Demo:
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)
-        sizes = ", ".join(f"{name} ({len(c.options)})" for name, c in self.controls.items())
-        bundle["text/plain"] = f"Demo: {self.title} -- controls {sizes}; {len(self.alts)} frames"
+        bundle["text/plain"] = self.summary()
         return bundle
+
+    def summary(self) -> str:
+        """What a reader sees where the widget cannot be drawn (an untrusted or unexecuted
+        notebook): what the demo is, and how to bring it to life."""
+        sizes = ", ".join(f"{c.description} ({len(c.options)} value{'s' * (len(c.options) > 1)})"
+                          for c in self.controls.values())
+        return (f"Interactive demo: {self.title} -- {sizes}; {len(self.alts)} frames. "
+                "To use it, run this cell, or trust the notebook to show the saved demo "
+                "(JupyterLab: Command Palette, Trust Notebook).")
 
 
 def _format(value) -> str:
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        return f"{value:g}"
+        return figures.size_label(value) if abs(value) >= 1e5 else f"{value:g}"
     return str(value)
 
 
-def render_frame(plot, params: dict, *, figsize, dpi, positions=None) -> tuple[bytes, str, list]:
-    """Draw one frame with ``plot(fig, **params)``; return (palette PNG, alt text, axes boxes).
+def render_frame(plot, params: dict, *, figsize, dpi, positions=None,
+                 name: str = "demo") -> tuple[bytes, str, list]:
+    """Draw one frame with ``plot(fig, **params)``; return (WebP image, alt text, axes boxes).
 
-    Constrained layout is a third of the cost of a frame, so it runs once: later frames
-    with the same axes reuse the first frame's ``positions``.
+    ``dpi`` is the frame's displayed pixels per inch; it is rendered at twice that (sharp on
+    high-density screens) in the house style (``figures.house_style``). Constrained layout
+    is a third of the cost of a frame, so it runs once: later frames with the same axes
+    reuse the first frame's ``positions``, unless that would clip some text.
     """
+    fig, alt = _draw(plot, params, figsize, dpi, positions)
+    if positions is not None and figures.clipped_texts(fig):
+        fig, alt = _draw(plot, params, figsize, dpi, None)
+    clipped = figures.clipped_texts(fig)
+    if clipped:
+        raise ValueError(f"{name}: frame {params} has text beyond the canvas: {clipped}")
+    # The canvas is already drawn at 2x. A 128-colour palette in lossless WebP keeps plots
+    # crisp at about half the size of a palette PNG (a third of full colour), fast to encode.
+    out = io.BytesIO()
+    Image.frombuffer("RGBA", fig.canvas.get_width_height(), fig.canvas.buffer_rgba()).convert(
+        "RGB").quantize(colors=128, method=Image.Quantize.FASTOCTREE).save(
+        out, format="webp", lossless=True, method=2)
+    return out.getvalue(), alt, [ax.get_position() for ax in fig.axes]
+
+
+def _draw(plot, params, figsize, dpi, positions):
     reuse = positions is not None
-    fig = Figure(figsize=figsize, dpi=dpi, facecolor="white",
+    fig = Figure(figsize=figsize, dpi=2 * dpi, facecolor="white",
                  layout=None if reuse else "constrained")
     FigureCanvasAgg(fig)
     alt = plot(fig, **params)
+    if not isinstance(alt, str) or not alt.strip():
+        raise ValueError("plot must return the frame's alt text (a non-empty str describing "
+                         f"what the frame shows); it returned {alt!r} for {params}")
+    figures.house_style(fig, display_width=figures.display_width(figsize[0], dpi))
     if reuse and len(fig.axes) == len(positions):
         for ax, box in zip(fig.axes, positions):
             ax.set_position(box)
     elif reuse:
         fig.set_layout_engine("constrained")
-    if not isinstance(alt, str) or not alt.strip():
-        raise ValueError("plot must return the frame's alt text (a non-empty str describing "
-                         f"what the frame shows); it returned {alt!r} for {params}")
-    raw = io.BytesIO()
-    fig.savefig(raw, format="png", dpi=dpi, facecolor="white")
-    # A 128-colour palette keeps plots crisp at a fraction of the size (and is fast).
-    image = Image.open(raw).convert("RGB").quantize(colors=128, method=Image.Quantize.FASTOCTREE)
-    out = io.BytesIO()
-    image.save(out, format="png")
-    return out.getvalue(), alt.strip(), [ax.get_position() for ax in fig.axes]
+    if reuse:
+        fig.canvas.draw()
+    else:
+        figures.fit_texts(fig)
+    return fig, alt.strip()
 
 
-def _frame_widget(png: bytes, alt: str, width: int) -> widgets.HTML:
-    src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-    return widgets.HTML(f'<img src="{src}" alt="{html.escape(alt)}" '
+def _frame_widget(image: bytes, alt: str, width: int) -> widgets.HTML:
+    src = "data:image/webp;base64," + base64.b64encode(image).decode("ascii")
+    return widgets.HTML(f'<img src="{src}" alt="{html.escape(alt)}" width="{width}" '
                         f'style="width:{width}px;max-width:100%;height:auto">')
 
 
@@ -90,10 +118,10 @@ def _control(name: str, values: list, label: str) -> widgets.Widget:
     options = [(_format(v), i) for i, v in enumerate(values)]
     numeric = all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values)
     style = {"description_width": "initial"}
-    if numeric and len(values) > 3:
+    if numeric and len(values) > 3 or name in TIME_AXES and len(values) > 1:
         return widgets.SelectionSlider(options=options, value=0, description=label,
                                        continuous_update=True, style=style,
-                                       layout=widgets.Layout(width="420px"))
+                                       layout=widgets.Layout(width="100%", max_width="420px"))
     if len(values) <= 4:
         return widgets.ToggleButtons(options=options, value=0, description=label, style=style)
     return widgets.Dropdown(options=options, value=0, description=label, style=style)
@@ -106,7 +134,9 @@ def explore(plot, grid: dict, *, title: str, labels: dict | None = None,
     ``grid`` maps each parameter name to the list of values its control offers (one or two
     parameters usually; at most ``MAX_FRAMES`` frames in all). ``plot`` draws on the empty
     matplotlib ``Figure`` it is given and returns the frame's alt text, computed from the
-    data it plotted. ``labels`` gives each control a readable description.
+    data it plotted. ``labels`` gives each control a readable description. A time axis
+    (a parameter named in ``TIME_AXES``) gets a play button. ``dpi`` is the displayed pixels
+    per inch; frames are rendered at twice that, in the house style (``figures``).
     """
     if not callable(plot):
         raise TypeError(f"plot must be callable, got {type(plot).__name__}")
@@ -131,14 +161,17 @@ def explore(plot, grid: dict, *, title: str, labels: dict | None = None,
     if n_frames > MAX_FRAMES:
         raise ValueError(f"grid has {n_frames} frames; keep demos to at most {MAX_FRAMES}")
     dpi = check_int("dpi", dpi, min=30, max=200)
-    width = round(check_float("figsize[0]", figsize[0], min=1, max=20) * dpi)
+    check_float("figsize[0]", figsize[0], min=1, max=20)
     check_float("figsize[1]", figsize[1], min=1, max=20)
+    width = figures.display_width(figsize[0], dpi)
+    figures.check_legible(figsize[0], dpi)
 
     names = list(values)
     frames, alts, nbytes, positions = {}, {}, 0, None
     for combo in itertools.product(*(range(len(values[n])) for n in names)):
         params = {n: values[n][i] for n, i in zip(names, combo)}
-        png, alt, boxes = render_frame(plot, params, figsize=figsize, dpi=dpi, positions=positions)
+        png, alt, boxes = render_frame(plot, params, figsize=figsize, dpi=dpi, positions=positions,
+                                       name=f"demo {title!r}")
         positions = positions or boxes
         nbytes += len(png) * 4 // 3  # base64 in the stored widget state
         frames[combo] = _frame_widget(png, alt, width)
@@ -158,9 +191,18 @@ def explore(plot, grid: dict, *, title: str, labels: dict | None = None,
         widgets.jslink((controls[names[depth]], "index"), (node, "selected_index"))
         return node
 
-    for control in controls.values():
+    row = []
+    for name, control in controls.items():
         control.add_class("emergence-control")
-    box = widgets.VBox([*controls.values(), stack(())],
-                       layout=widgets.Layout(align_items="flex-start"))
+        if name in TIME_AXES and isinstance(control, widgets.SelectionSlider):
+            play = widgets.Play(min=0, max=len(values[name]) - 1, interval=700,
+                                description=f"play {control.description}")
+            play.add_class("emergence-play")
+            widgets.jslink((play, "value"), (control, "index"))
+            row.append(play)
+        row.append(control)
+    panel = widgets.HBox(row, layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
+    panel.add_class("emergence-controls")
+    box = widgets.VBox([panel, stack(())], layout=widgets.Layout(align_items="flex-start"))
     box.add_class("emergence-demo")
     return Demo(title=title, widget=box, controls=controls, alts=alts, nbytes=nbytes)

@@ -6,11 +6,14 @@ the book's ``<img>`` describes what the data show rather than a file name.
 """
 from __future__ import annotations
 
+import base64
 import io
 
 import matplotlib
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter
 
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
@@ -67,10 +70,175 @@ def png_bytes(fig, dpi: int = 100) -> bytes:
     return buf.getvalue()
 
 
-def show(fig, alt: str, dpi: int = 100) -> None:
-    """Display ``fig`` with ``alt`` as its alt text (computed from the plotted data)."""
-    from IPython.display import Image, display
+# ---------------------------------------------------------------- house style (COURSE_DESIGN §7a)
+
+MAX_DISPLAY_WIDTH = 688
+"""The book's text column in CSS pixels: wider figures are shown scaled down to it."""
+MIN_FONT_PX = 11
+"""No text smaller than this at the width the book displays a figure."""
+MAX_FONT_FLOOR_PT = 12
+"""A figure so wide that its text would need more than this to stay legible is rejected."""
+
+
+def display_width(width_in: float, dpi: float) -> int:
+    """The CSS pixel width at which the book shows a figure ``width_in`` inches wide drawn at
+    ``dpi`` displayed pixels per inch."""
+    return int(round(min(width_in * dpi, MAX_DISPLAY_WIDTH)))
+
+
+def font_floor(width_in: float, shown_px: float) -> float:
+    """The smallest font size (points) that is ``MIN_FONT_PX`` tall when a figure
+    ``width_in`` inches wide is shown ``shown_px`` pixels wide."""
+    return MIN_FONT_PX * 72 * width_in / shown_px
+
+
+def check_legible(width_in: float, dpi: float) -> None:
+    """Reject a figure size or dpi at which text cannot stay legible as the book shows it:
+    naming ``figsize[0]`` when the figure is scaled down to the column, else ``dpi``."""
+    shown = display_width(width_in, dpi)
+    floor = font_floor(width_in, shown)
+    if floor <= MAX_FONT_FLOOR_PT:
+        return
+    if shown < width_in * dpi:
+        widest = MAX_FONT_FLOOR_PT * MAX_DISPLAY_WIDTH / (MIN_FONT_PX * 72)
+        raise ValueError(f"figsize[0]={width_in:g} in is shown {shown} px wide, so its text would "
+                         f"need {floor:.1f} pt to stay {MIN_FONT_PX} px tall; use figsize[0] <= {widest:.1f}")
+    lowest = MIN_FONT_PX * 72 / MAX_FONT_FLOOR_PT
+    raise ValueError(f"dpi={dpi:g} shows text below {MIN_FONT_PX} px unless it is {floor:.1f} pt or "
+                     f"more; use dpi >= {lowest:.0f}")
+
+
+def house_style(fig, display_width: float) -> None:
+    """Raise every text in ``fig`` to the legible minimum for ``display_width`` pixels."""
+    floor = font_floor(fig.get_figwidth(), display_width)
+    for text in fig.findobj(Text):
+        if text.get_text() and text.get_fontsize() < floor:
+            text.set_fontsize(floor)
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            ticks = axis.get_major_ticks()
+            if ticks and ticks[0].label1.get_fontsize() < floor:
+                axis.set_tick_params(which="both", labelsize=floor)
+
+
+def _drawn_texts(fig) -> list:
+    """Every text a draw of ``fig`` shows: tick labels only for ticks inside the view."""
+    ticks, drawn = set(), []
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            scale = axis.get_transform()  # compare in scaled units (log axes)
+            low, high = sorted(scale.transform(np.asarray(axis.get_view_interval(), float)))
+            pad = (high - low) * 1e-6
+            for locs, labels in ((axis.get_majorticklocs(), axis.get_majorticklabels()),
+                                 (axis.get_minorticklocs(), axis.get_minorticklabels())):
+                ticks.update(id(label) for label in labels)
+                where = scale.transform(np.asarray(locs, float)) if len(locs) else []
+                drawn += [label for loc, label in zip(where, labels) if low - pad <= loc <= high + pad]
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                ticks.update((id(tick.label1), id(tick.label2)))
+    drawn += [t for t in fig.findobj(Text) if id(t) not in ticks]
+    return [t for t in drawn if t.get_visible() and t.get_text().strip()]
+
+
+def clipped_texts(fig) -> list[str]:
+    """The texts of a drawn ``fig`` that reach beyond its canvas (empty when none)."""
+    renderer = fig.canvas.get_renderer()
+    width, height = fig.bbox.width, fig.bbox.height
+    out = []
+    for text in _drawn_texts(fig):
+        box = text.get_window_extent(renderer)
+        if box.x0 < -1 or box.y0 < -1 or box.x1 > width + 1 or box.y1 > height + 1:
+            out.append(text.get_text())
+    return out
+
+
+def wrap_wide_titles(fig) -> bool:
+    """Wrap a drawn figure's titles that are wider than the canvas (or, for a panel title,
+    than its panel's share of it) onto more lines; True if any changed (draw again)."""
+    import textwrap
+
+    renderer = fig.canvas.get_renderer()
+    width = fig.bbox.width
+    titles = [(fig._suptitle, 0.98 * width)] if fig._suptitle is not None else []
+    for ax in fig.axes:
+        box = ax.get_position()
+        share = max(box.width * width * 1.15, 0.3 * width)
+        centre = (box.x0 + box.width / 2) * width  # a centred title must fit on both sides
+        room = min(share, 1.96 * min(centre, width - centre))
+        titles += [(ax.title, room)] + [(t, min(share, 0.98 * width)) for t in (ax._left_title, ax._right_title)]
+    changed = False
+    for text, room in titles:
+        words = text.get_text()
+        if not words.strip() or "$" in words:
+            continue
+        extent = text.get_window_extent(renderer).width
+        if extent > room:
+            longest = max(len(line) for line in words.splitlines())
+            chars = max(12, int(longest * room / extent) - 1)
+            text.set_text("\n".join(textwrap.fill(line, chars) for line in words.splitlines()))
+            changed = True
+    return changed
+
+
+def fit_texts(fig) -> None:
+    """Draw ``fig``, then shrink its layout area until no text reaches beyond the canvas
+    (constrained layout can leave a title of an equal-aspect panel a few pixels outside)."""
+    fig.canvas.draw()
+    if wrap_wide_titles(fig):
+        fig.set_layout_engine("constrained")
+        fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    width, height = fig.bbox.width, fig.bbox.height
+    for _ in range(2):
+        boxes = [t.get_window_extent(renderer) for t in _drawn_texts(fig)]
+        if not boxes:
+            return
+        left = max(0.0, -min(b.x0 for b in boxes)) + 2
+        bottom = max(0.0, -min(b.y0 for b in boxes)) + 2
+        right = max(0.0, max(b.x1 for b in boxes) - width) + 2
+        top = max(0.0, max(b.y1 for b in boxes) - height) + 2
+        if max(left, bottom, right, top) <= 3:
+            return
+        engine = fig.get_layout_engine()
+        x0, y0, w, h = engine.get()["rect"] if engine is not None and "rect" in engine.get() else (0, 0, 1, 1)
+        fig.set_layout_engine("constrained", rect=(x0 + left / width, y0 + bottom / height,
+                                                    w - (left + right) / width, h - (bottom + top) / height))
+        fig.canvas.draw()
+
+
+def show(fig, alt: str, dpi: int = 100, glue: str | None = None) -> None:
+    """Display ``fig`` with ``alt`` as its alt text (computed from the plotted data).
+
+    ``dpi`` is the displayed pixels per inch; the figure is drawn at twice that in the house
+    style. ``glue`` also stores the same image under that key, for a text page to show with
+    ``{glue:figure}``.
+    """
+    from IPython.display import display
 
     if not isinstance(alt, str) or not alt.strip():
         raise ValueError("alt must be a non-empty str describing what the figure shows")
-    display(Image(png_bytes(fig, dpi)), metadata={"image/png": {"alt": alt.strip()}})
+    image = StaticFigure(fig, alt.strip(), dpi)
+    display(image)
+    if glue is not None:
+        from .glue import glue_figure
+
+        glue_figure(glue, image)
+
+
+class StaticFigure:
+    """A figure rendered once in the house style: a PNG at 2x its displayed width."""
+
+    def __init__(self, fig, alt: str, dpi: int = 100):
+        self.alt = alt
+        self.width = display_width(fig.get_figwidth(), dpi)
+        check_legible(fig.get_figwidth(), dpi)
+        house_style(fig, self.width)
+        fit_texts(fig)
+        clipped = clipped_texts(fig)
+        if clipped:
+            raise ValueError(f"figure {alt[:60]!r}... has text beyond the canvas: {clipped}")
+        self.png = png_bytes(fig, dpi=2 * self.width / fig.get_figwidth())
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        data = {"image/png": base64.b64encode(self.png).decode("ascii"), "text/plain": self.alt}
+        return data, {"image/png": {"alt": self.alt, "width": self.width}}

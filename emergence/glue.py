@@ -46,3 +46,18 @@ def glue_label(name: str, text: str) -> None:
     except ImportError:
         return
     myst_glue(name, _Label(text), display=False)
+
+
+def glue_figure(name: str, obj) -> None:
+    """Glue a figure or demo (``figures.show(..., glue=)`` does it for static figures) under
+    ``name``, for a text page to show with ``{glue:figure}`` -- the notebook's own object,
+    never a second copy of its plotting code."""
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"name must be an identifier-like str, got {name!r}")
+    if not hasattr(obj, "_repr_mimebundle_"):
+        raise TypeError(f"obj must be a demo or figure with a display form, got {type(obj).__name__}")
+    try:
+        from myst_nb import glue as myst_glue
+    except ImportError:
+        return
+    myst_glue(name, obj, display=False)

@@ -1,111 +1,286 @@
-"""Sphinx extension: the book works offline, serving its own JavaScript.
+"""Sphinx extension: the book works offline, and its demos work with no kernel and no
+widget library.
 
-Two npm packages are fetched once with the npm client (cached by ``emergence.npm``) and
-shipped inside the book through ``html_extra_path``:
+* MathJax 3 is fetched once with the npm client (cached by ``emergence.npm``) and shipped
+  inside the book through ``html_extra_path``, instead of the CDN default.
+* ``{lab-figure}`` shows, on a text page, a figure or demo that a lab notebook stored with
+  ``glue_figure``/``show(glue=...)``: the notebook's own output, numbered and captioned like
+  ``{figure}``. A key the notebook does not store stops the build, naming page and key.
+* Demos: a notebook stores each ``explore`` demo as ipywidgets state (so it works in
+  Jupyter). The book does not load the 1.9 MB widget manager: every widget view of a demo,
+  on a lab page or glued into a text page with ``{glue:figure}``, becomes a small static
+  block (``static_demo``) whose default frame is a plain ``<img>`` with its alt text; the
+  frames are files in ``_demo/`` shared by every page, and ``_static/emergence-demo.js``
+  builds the controls. Other widget views (training progress bars) are left out of the book.
 
-* ``@jupyter-widgets/html-manager``: its ``embed.js`` (no RequireJS needed) renders the
-  stored widget state of the demos. Never through the book's ``_static/`` folder: Jupyter
-  Book 1 injects every ``.js`` there into every page, which loads the manager twice and
-  renders each widget twice.
-* ``mathjax`` 3: the math, instead of the CDN default.
-
-Without npm and without a cache, the build says so loudly and falls back to the CDN.
+Without npm and without a cache, the build says so loudly and MathJax comes from the CDN.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
+import html
+import io
+import json
+import re
 import shutil
 from pathlib import Path
 
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.errors import ExtensionError
 from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
 
 from .npm import cache_root, npm_package
 
-WIDGETS = ("@jupyter-widgets/html-manager", "1.0.15")  # matches ipywidgets 8.1
 MATHJAX = ("mathjax", "3.2.2")
-CDN = "https://cdn.jsdelivr.net/npm/{}@{}/"
-
-# Loaded before embed.js on pages with widgets. (1) ipywidgets typesets labels with the
-# MathJax 2 call ``MathJax.Hub.Queue``; the book runs MathJax 3, which has no Hub (and
-# replaces the global object when it loads): every object assigned to ``window.MathJax``
-# gets a Hub that forwards to MathJax 3. (2) A slider's handle gets its control's label as
-# an accessible name, which ipywidgets does not give it.
-WIDGET_SUPPORT = """\
-(function () {
-  var current = window.MathJax;
-  function bridge(mj) {
-    if (mj && typeof mj === "object" && !mj.Hub) {
-      mj.Hub = { Queue: function (job) {
-        var el = job && job[2];
-        if (el && window.MathJax.typesetPromise) { window.MathJax.typesetPromise([el]).catch(function () {}); }
-      } };
-    }
-    return mj;
-  }
-  Object.defineProperty(window, "MathJax", { configurable: true, enumerable: true,
-    get: function () { return current; }, set: function (value) { current = bridge(value); } });
-  bridge(current);
-})();
-(function () {
-  function name(root) {
-    root.querySelectorAll(".noUi-handle:not([aria-label])").forEach(function (handle) {
-      var widget = handle.closest(".widget-inline-hbox");
-      var label = widget && widget.querySelector(".widget-label");
-      handle.setAttribute("aria-label", (label && label.textContent.trim()) || "slider");
-    });
-  }
-  new MutationObserver(function () { name(document); })
-    .observe(document.documentElement, { childList: true, subtree: true });
-})();
-"""
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+WIDGET_VIEW = re.compile(r'^<script type="application/vnd\.jupyter\.widget-view\+json">(.*)</script>$', re.S)
+FRAME = re.compile(r'<img src="data:(image/[a-z]+);base64,([^"]+)" alt="([^"]*)"[^>]*?(?:width="(\d+)")?[^>]*>')
+CONTROL_KINDS = {"SelectionSliderModel": "slider", "ToggleButtonsModel": "toggle",
+                 "DropdownModel": "select"}
+FRAMES_DIR = "_demo"
 
 logger = logging.getLogger(__name__)
 
 
-def _copy(package: Path, pairs, target: Path) -> None:
-    for source, dest in pairs:
-        src, dst = package / source, target / dest
+def offline_site() -> Path | None:
+    """A folder laid out as ``_static/mathjax/...`` (cached), or None."""
+    site = cache_root() / f"site-mathjax{MATHJAX[1]}"
+    static = site / "_static" / "mathjax"
+    if (static / "tex-mml-chtml.js").is_file():
+        return site
+    mathjax = npm_package(*MATHJAX)
+    if mathjax is None:
+        return None
+    for part in ("tex-mml-chtml.js", "input", "output/chtml", "ui", "a11y", "adaptors"):
+        src, dst = mathjax / "es5" / part, static / part
         if src.is_dir():
             shutil.copytree(src, dst, dirs_exist_ok=True)
         else:
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dst)
-
-
-def offline_site() -> Path | None:
-    """A folder laid out as ``_static/{jupyter-widgets,mathjax}/...`` (cached), or None."""
-    site = cache_root() / f"site-widgets{WIDGETS[1]}-mathjax{MATHJAX[1]}"
-    static = site / "_static"
-    if (static / "jupyter-widgets" / "embed.js").is_file() and (static / "mathjax" / "tex-mml-chtml.js").is_file():
-        return site
-    widgets, mathjax = npm_package(*WIDGETS), npm_package(*MATHJAX)
-    if widgets is None or mathjax is None:
-        return None
-    dist = [(f"dist/{f.name}", f"jupyter-widgets/{f.name}") for f in (widgets / "dist").iterdir()
-            if f.suffix in (".js", ".woff2", ".woff", ".ttf", ".eot", ".svg", ".txt") and "amd" not in f.name]
-    _copy(widgets, dist, static)
-    _copy(mathjax, [(f"es5/{p}", f"mathjax/{p}") for p in
-                    ("tex-mml-chtml.js", "input", "output/chtml", "ui", "a11y", "adaptors")], static)
-    (static / "jupyter-widgets" / "widget-support.js").write_text(WIDGET_SUPPORT)
     return site
 
 
 def configure_offline_assets(app, config) -> None:
-    """Point MathJax and myst-nb's widget JavaScript at the book's own copies."""
+    """Serve MathJax from the book; load no widget manager (demos are static blocks)."""
+    config.nb_ipywidgets_js = {}
     site = offline_site()
     if site is not None:
         config.html_extra_path = [*config.html_extra_path, str(site)]
         config.mathjax_path = "mathjax/tex-mml-chtml.js"
-        config.nb_ipywidgets_js = {"jupyter-widgets/widget-support.js": {},
-                                   "jupyter-widgets/embed.js": {}}
-        logger.info("[emergence] widget JavaScript and MathJax are served from the book")
+        logger.info("[emergence] MathJax is served from the book")
         return
-    config.nb_ipywidgets_js = {CDN.format(*WIDGETS) + "dist/embed.js": {"crossorigin": "anonymous"}}
     logger.info("\n" + "!" * 78 + "\n[emergence] npm unavailable and nothing cached: the book's "
-                "demos and math will load from the public CDN and will NOT work offline.\n" + "!" * 78)
+                "math will load from the public CDN and will NOT work offline.\n" + "!" * 78)
+
+
+# ---------------------------------------------------------------- demos as static blocks
+
+def widget_states(srcdir: Path) -> dict:
+    """Every stored widget model of the book's notebooks, by model id."""
+    models = {}
+    for path in sorted(Path(srcdir).rglob("*.ipynb")):
+        if "_build" in path.parts or ".ipynb_checkpoints" in path.parts:
+            continue
+        meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+        models.update(meta.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {}))
+    return models
+
+
+def _ref(value: str) -> str:
+    return value.removeprefix("IPY_MODEL_")
+
+
+def demo_spec(models: dict, model_id: str) -> dict | None:
+    """The controls and frames of the demo whose root widget is ``model_id``, or None when
+    that widget is not a demo. Raises KeyError for a model the notebooks do not store."""
+    root = models[model_id]["state"]
+    if "emergence-demo" not in root.get("_dom_classes", []):
+        return None
+    panel, stack = (models[_ref(c)] for c in root["children"])
+    controls, play = [], False
+    for child in panel["state"]["children"]:
+        model = models[_ref(child)]
+        if "emergence-play" in model["state"].get("_dom_classes", []):
+            play = True
+            continue
+        controls.append({"label": model["state"].get("description", ""),
+                         "kind": CONTROL_KINDS[model["model_name"]],
+                         "options": list(model["state"]["_options_labels"]),
+                         "value": model["state"].get("index", 0), "play": play})
+        play = False
+    frames = {}
+
+    def walk(model, key):
+        if model["model_name"] == "StackModel":
+            for i, child in enumerate(model["state"]["children"]):
+                walk(models[_ref(child)], key + (i,))
+        else:
+            frames[",".join(map(str, key))] = model["state"]["value"]
+
+    walk(stack, ())
+    return {"controls": controls, "frames": frames}
+
+
+def static_demo(spec: dict, outdir: Path, prefix: str) -> str:
+    """HTML for a demo: its default frame as a plain image, the rest as files in
+    ``outdir/_demo`` (named by content, so a frame shared by two pages is stored once)."""
+    frames, width = {}, None
+    for key, markup in spec["frames"].items():
+        match = FRAME.search(markup)
+        if match is None:
+            raise ValueError(f"a demo frame is not an embedded image: {markup[:80]!r}")
+        mime, data, alt, shown = match.groups()
+        raw = base64.b64decode(data)
+        name = hashlib.sha1(raw).hexdigest()[:16] + "." + mime.split("/")[1]
+        target = outdir / FRAMES_DIR / name
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(raw)
+        frames[key] = [f"{prefix}{FRAMES_DIR}/{name}", html.unescape(alt)]
+        width = width or int(shown or 0) or None
+    default = ",".join(str(c["value"]) for c in spec["controls"])
+    src, alt = frames[default]
+    size = _size(outdir / FRAMES_DIR / Path(src).name, width)
+    data = json.dumps({"controls": spec["controls"], "frames": frames}, separators=(",", ":"))
+    data = data.replace("</", "<\\/")  # keep the JSON inside its <script>
+    return (f'<div class="emergence-demo">'
+            f'<div class="emergence-frame"><img src="{src}" alt="{html.escape(alt)}" {size} '
+            f'decoding="async"></div>'
+            f'<script type="application/json" class="emergence-demo-data">'
+            f'{data}</script></div>')
+
+
+def _size(path: Path, width: int | None) -> str:
+    from PIL import Image
+
+    with Image.open(path) as image:
+        w, h = image.size
+    width = width or w // 2
+    return f'width="{width}" height="{round(h * width / w)}"'
+
+
+# ---------------------------------------------------------------- {lab-figure}
+
+GLUE_PREFIX = "application/papermill.record/"
+WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json"
+_NOTEBOOKS: dict = {}
+
+
+def _notebook(path: Path) -> dict:
+    """A notebook's glued outputs by key, and its widget models (read once per version)."""
+    stamp = path.stat().st_mtime_ns
+    if _NOTEBOOKS.get(path, (None,))[0] != stamp:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        glued = {}
+        for cell in nb.get("cells", []):
+            for out in cell.get("outputs", []):
+                name = out.get("metadata", {}).get("scrapbook", {}).get("name")
+                if name:
+                    glued[name] = ({k.removeprefix(GLUE_PREFIX): v for k, v in out["data"].items()},
+                                   out.get("metadata", {}))
+        models = nb.get("metadata", {}).get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+        _NOTEBOOKS[path] = (stamp, glued, models)
+    return _NOTEBOOKS[path]
+
+
+def glued_html(path: Path, key: str, outdir: Path, prefix: str) -> str | None:
+    """HTML for the output glued under ``key`` in the notebook at ``path`` (None if absent):
+    a demo as a static block, a figure as an image file of ``outdir/_images``."""
+    _, glued, models = _notebook(path)
+    if key not in glued:
+        return None
+    data, meta = glued[key]
+    if WIDGET_VIEW_MIME in data:
+        spec = demo_spec(models, data[WIDGET_VIEW_MIME]["model_id"])
+        if spec is None:
+            raise ExtensionError(f"glued widget {key!r} in {path.name} is not an explore() demo")
+        return static_demo(spec, outdir, prefix)
+    if "image/png" in data:
+        raw = base64.b64decode(data["image/png"])
+        name = hashlib.sha1(raw).hexdigest()[:16] + ".png"
+        target = outdir / "_images" / name
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(raw)
+        info = meta.get("image/png", {})
+        alt = html.escape(info.get("alt") or data.get("text/plain", ""))
+        return (f'<img src="{prefix}_images/{name}" alt="{alt}" {_size(target, info.get("width"))} '
+                f'loading="lazy" decoding="async">')
+    raise ExtensionError(f"glued output {key!r} in {path.name} is neither a demo nor a figure: {sorted(data)}")
+
+
+class LabFigure(SphinxDirective):
+    """A numbered, captioned figure showing a lab notebook's glued figure or demo:
+    ``{lab-figure} ../notebooks/ch01_lab.ipynb::key`` with ``:name:`` and a caption."""
+
+    required_arguments = 1
+    has_content = True
+    option_spec = {"name": directives.unchanged}
+
+    def run(self):
+        ref = self.arguments[0]
+        if "::" not in ref:
+            raise self.error(f"lab-figure needs 'path/to/notebook.ipynb::key', got {ref!r}")
+        rel, key = ref.split("::", 1)
+        relpath, path = self.env.relfn2path(rel, self.env.docname)
+        path = Path(path)
+        if not path.is_file():
+            raise ExtensionError(f"{self.env.docname}: lab-figure {key!r}: no notebook {rel}")
+        self.env.note_dependency(relpath)
+        prefix = "../" * self.env.docname.count("/")
+        markup = glued_html(path, key, Path(self.env.app.outdir), prefix)
+        if markup is None:
+            raise ExtensionError(f"{self.env.docname}: lab-figure key {key!r} is not glued in "
+                                 f"{rel} (glue it there with glue_figure or show(glue=...), "
+                                 "then re-execute the notebook)")
+        figure = nodes.figure("", nodes.raw("", markup, format="html"), classes=["lab-figure"])
+        self.set_source_info(figure)
+        self.add_name(figure)
+        if self.content:
+            holder = nodes.Element()
+            self.state.nested_parse(self.content, self.content_offset, holder)
+            first = holder[0]
+            if not isinstance(first, nodes.paragraph):
+                raise self.error("a lab-figure caption must be a paragraph")
+            caption = nodes.caption(first.rawsource, "", *first.children)
+            caption.source, caption.line = first.source, first.line
+            figure += caption
+            if len(holder) > 1:
+                figure += nodes.legend("", *holder[1:])
+        return [figure]
+
+
+def render_demos(app, doctree, docname) -> None:
+    """Turn every stored widget view into a static demo block; drop other widget views."""
+    if app.builder.format != "html":
+        return
+    models = None
+    prefix = "../" * docname.count("/")
+    for node in list(doctree.findall(nodes.raw)):
+        match = WIDGET_VIEW.match(node.astext().strip())
+        if not match:
+            continue
+        if models is None:
+            models = widget_states(app.srcdir)
+        model_id = json.loads(match.group(1))["model_id"]
+        try:
+            spec = demo_spec(models, model_id)
+        except KeyError:
+            logger.warning(f"[emergence] {docname}: widget {model_id} has no stored state "
+                           "(re-execute its notebook)", location=node)
+            continue
+        if spec is None:
+            node.parent.remove(node)
+            continue
+        node.replace_self(nodes.raw("", static_demo(spec, Path(app.outdir), prefix), format="html"))
 
 
 def dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
-    """Drop repeated inline scripts from a page.
+    """Drop repeated inline scripts, and the widget state, from a page.
 
     Sphinx 7.4 keeps an extension's inline script twice when it was registered both
     before and after the builder started (as ``None`` and as ``''``): sphinx-thebe's
@@ -113,11 +288,21 @@ def dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
     """
     seen, unique = set(), []
     for js in context.get("script_files", []):
+        if getattr(js, "attributes", {}).get("type") == WIDGET_STATE:
+            continue  # the book renders demos statically; the state would be dead weight
         key = (getattr(js, "filename", js) or "", tuple(sorted(getattr(js, "attributes", {}).items())))
         if key not in seen:
             seen.add(key)
             unique.append(js)
     context["script_files"][:] = unique
+
+
+def load_only_what_the_page_needs(app, pagename, templatename, context, doctree) -> None:
+    """MathJax only on pages with math (the theme's asset policy loads it everywhere)."""
+    if 'class="math' in context.get("body", ""):
+        return
+    context["script_files"][:] = [js for js in context.get("script_files", [])
+                                  if "mathjax" not in (getattr(js, "filename", js) or "")]
 
 
 # Markup the theme and docutils emit that axe-core rightly flags, and its accessible form.
@@ -130,14 +315,20 @@ A11Y_FIXES = (
 )
 
 
+# The theme loads FontAwesome twice: the CSS with its web fonts, and a 1.5 MB script that
+# redraws the same icons as SVG. The CSS alone shows every icon.
+FONTAWESOME_JS = re.compile(r'<(?:script|link)[^>]*fontawesome/[^/]+/js/all\.min\.js[^>]*>(?:</script>)?\s*')
+
+
 def fix_accessibility(app, exception) -> None:
-    """Patch the built pages with ``A11Y_FIXES``."""
+    """Patch the built pages with ``A11Y_FIXES``, and load FontAwesome once."""
     if exception is not None or app.builder.format != "html":
         return
     for page in Path(app.outdir).rglob("*.html"):
         text = original = page.read_text(encoding="utf-8")
         for bad, good in A11Y_FIXES:
             text = text.replace(bad, good)
+        text = FONTAWESOME_JS.sub("", text)
         if text != original:
             page.write_text(text, encoding="utf-8")
 
@@ -145,5 +336,8 @@ def fix_accessibility(app, exception) -> None:
 def setup(app):
     app.connect("config-inited", configure_offline_assets, priority=100)
     app.connect("build-finished", fix_accessibility)
+    app.connect("doctree-resolved", render_demos)
+    app.add_directive("lab-figure", LabFigure)
     app.connect("html-page-context", dedupe_scripts, priority=900)
+    app.connect("html-page-context", load_only_what_the_page_needs, priority=901)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

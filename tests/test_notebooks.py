@@ -61,7 +61,7 @@ def test_notebook_is_fully_run_in_book_and_within_budget(path):
 def test_demos_are_small_and_stored(path):
     nb = nbformat.read(path, as_version=4)
     demos = [c for c in nb.cells for o in c.get("outputs", [])
-             if o.get("data", {}).get("text/plain", "").startswith("Demo:")]
+             if o.get("data", {}).get("text/plain", "").startswith("Interactive demo:")]
     state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
     if demos:
         assert state.get("state"), "demos need stored widget state to work in the static book"

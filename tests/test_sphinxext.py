@@ -24,3 +24,58 @@ def test_accessibility_fixes_rewrite_built_pages(tmp_path):
     text = page.read_text()
     assert 'aria-label="Show or hide' in text and 'role="list"' not in text
 
+
+
+def _state(*widgets_):
+    from ipywidgets.embed import embed_data
+
+    return embed_data(views=list(widgets_))["manager_state"]["state"]
+
+
+def _demo():
+    from emergence.explore import explore
+
+    def plot(fig, step, kind):
+        fig.subplots().plot([0, 1], [0, step], color="red" if kind == "a" else "blue")
+        return f"frame step={step} kind={kind}"
+
+    return explore(plot, {"step": [0, 1, 2], "kind": ["a", "b"]}, title="t", figsize=(3, 2), dpi=70)
+
+
+def test_a_stored_demo_becomes_a_static_block_with_its_default_frame(tmp_path):
+    import json
+    import re
+
+    demo = _demo()
+    spec = sphinxext.demo_spec(_state(demo.widget), demo.widget.model_id)
+    assert [c["kind"] for c in spec["controls"]] == ["slider", "toggle"]
+    assert [c["play"] for c in spec["controls"]] == [True, False], "a time axis plays"
+    assert spec["controls"][0]["options"] == ["0", "1", "2"]
+    markup = sphinxext.static_demo(spec, tmp_path, "../")
+    default = re.search(r'<div class="emergence-frame"><img src="([^"]+)" alt="([^"]+)" width="210"', markup)
+    assert default and default.group(2) == "frame step=0 kind=a"
+    data = json.loads(re.search(r'<script type="application/json" class="emergence-demo-data">(.*)</script>',
+                                markup).group(1))
+    assert sorted(data["frames"]) == ["0,0", "0,1", "1,0", "1,1", "2,0", "2,1"]
+    assert data["frames"]["2,1"][1] == "frame step=2 kind=b"
+    files = sorted((tmp_path / "_demo").iterdir())
+    assert len(files) == 6 and all(f.suffix == ".webp" for f in files), "each frame stored once"
+    assert all(src.startswith("../_demo/") for src, _ in data["frames"].values())
+    assert "data:image" not in markup, "frames are files, fetched when shown"
+
+
+def test_other_widgets_are_not_demos_and_unknown_ids_fail():
+    import ipywidgets
+    import pytest
+
+    bar = ipywidgets.IntProgress(value=3, max=10)
+    assert sphinxext.demo_spec(_state(bar), bar.model_id) is None
+    with pytest.raises(KeyError):
+        sphinxext.demo_spec({}, "0123")
+
+
+def test_widget_state_is_not_shipped_with_pages():
+    state = _JavaScript(None, body="{}", type="application/vnd.jupyter.widget-state+json")
+    context = {"script_files": [_JavaScript("_static/a.js"), state]}
+    sphinxext.dedupe_scripts(None, "page", "page.html", context, None)
+    assert [getattr(s, "filename", s) for s in context["script_files"]] == ["_static/a.js"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
-from .. import mirage, tasks
+from .. import behaviours, mirage
 from ..figures import GREY, PALETTE, size_label, size_ticks
 from .ch03 import score_text
 
@@ -61,8 +61,8 @@ def draw_mirage(fig, metric, L, y_axis, *, N, models, c, alpha):
     elif metric in ("exact match", "per-token accuracy"):
         right.set_ylim(-0.03, 1.03)
     up = _improvement(metric, np.log10(y_models) if y_axis == "log" else y_models)
-    label = tasks.classify_scaling_curve(models, up)
-    score = tasks.emergence_score(up)
+    label = behaviours.classify_scaling_curve(models, up)
+    score = behaviours.emergence_score(up)
     better = "lower is better" if metric in LOWER_IS_BETTER else "higher is better"
     right.set_title(f"what the metric says ({better}), L = {L}\nclassifier ({y_axis} y): {label}; "
                     f"emergence score {score_text(score)}", fontsize=10)
@@ -79,17 +79,6 @@ def draw_mirage(fig, metric, L, y_axis, *, N, models, c, alpha):
 
 
 # ---------------------------------------------------------------- 2. resolution
-
-def resolution_data(n_values, *, models, L, c, alpha, seed=0) -> dict:
-    """Sampled test scores for every test-set size (``counts[n]``), their 95 % intervals
-    (``intervals[n, method]``) and the true accuracy."""
-    truth = np.asarray(mirage.exact_match(mirage.per_token_probability(models, c, alpha), L))
-    counts = {n: np.asarray(mirage.sample_counts(truth, n, seed=seed + i))
-              for i, n in enumerate(n_values)}
-    intervals = {(n, method): tuple(np.asarray(v) for v in mirage.interval(counts[n], n, method))
-                 for n in n_values for method in ("wilson", "clopper-pearson")}
-    return dict(models=models, truth=truth, counts=counts, intervals=intervals, L=L)
-
 
 def draw_resolution(fig, n, method, *, data):
     """Measured exact match on ``n`` test items, with 95 % intervals, on linear and log axes."""
@@ -134,21 +123,6 @@ def draw_resolution(fig, n, method, *, data):
 
 # ---------------------------------------------------------------- 3. make your own emergence
 
-def subset_data(*, dense, sparse, n_items, chance, midpoint, slope, seed=0, K_max=5) -> dict:
-    """Per-item accuracy and measured subset accuracy (K = 1..K_max) for both model families."""
-    out = {}
-    for name, models in (("dense", dense), ("sparse", sparse)):
-        acc = np.asarray(mirage.classifier_accuracy(models, chance, midpoint, slope))
-        outcomes = mirage.sample_outcomes(acc, n_items, seed=seed)
-        out[name] = dict(models=models, accuracy=acc, subset={
-            K: np.asarray(mirage.subset_accuracy_from_outcomes(outcomes, K))
-            for K in range(1, K_max + 1)})
-    grid = np.geomspace(dense[0], dense[-1], 200)
-    out["grid"] = grid
-    out["grid_accuracy"] = np.asarray(mirage.classifier_accuracy(grid, chance, midpoint, slope))
-    return out
-
-
 def draw_subset(fig, K, sizes, *, data):
     """A smoothly improving classifier scored by 'all K of K test images right'."""
     family = data[sizes]
@@ -166,8 +140,8 @@ def draw_subset(fig, K, sizes, *, data):
                label=f"measured, {len(models)} models")
     right.set(xscale="log", ylim=(-0.03, 1.03), xlabel="parameters",
               ylabel=f"subset accuracy (all {K} right)")
-    label = tasks.classify_scaling_curve(models, measured)
-    score = tasks.emergence_score(measured)
+    label = behaviours.classify_scaling_curve(models, measured)
+    score = behaviours.emergence_score(measured)
     right.set_title(f"K = {K}, {sizes} sizes: {label}\nemergence score {score_text(score)}",
                     fontsize=10)
     right.legend(loc="upper left", fontsize=8)
@@ -182,27 +156,6 @@ def draw_subset(fig, K, sizes, *, data):
 
 
 # ---------------------------------------------------------------- 4. GPT-3 re-scored
-
-def gpt3_data(setting: str = "few-shot", units=mirage.UNITS) -> dict:
-    """Exact match with Clopper–Pearson intervals, and the per-token accuracy it implies for
-    each way of counting tokens (``units``), keyed by ``(task, unit)``."""
-    n = tasks.GPT3_INSTANCES
-    curves = {task: tasks.gpt3_arithmetic(task, setting) for task in tasks.GPT3_TASKS}
-    k = np.round(np.array([curves[task][1] for task in tasks.GPT3_TASKS]) / 100 * n)
-    low, high = mirage.clopper_pearson_interval(k, n)      # one vectorised call for every row
-    out = {}
-    for row, task in enumerate(tasks.GPT3_TASKS):
-        for unit in units:
-            lengths, weights = mirage.gpt3_answer_lengths(task, unit)
-            exact = k[row] / n
-            implied = [np.asarray(mirage.implied_per_token_accuracy(v, lengths, weights))
-                       for v in (exact, low[row], high[row])]
-            out[task, unit] = dict(params=curves[task][0], exact=exact, low=low[row],
-                                   high=high[row], implied=implied, setting=setting,
-                                   transcribed=tasks.gpt3_transcribed(task, setting),
-                                   mean_length=float(lengths @ weights))
-    return out
-
 
 def draw_gpt3(fig, task, unit, *, data):
     """GPT-3's exact match (left) and the per-token accuracy it implies (right), a token
@@ -223,10 +176,10 @@ def draw_gpt3(fig, task, unit, *, data):
         ax.set(xscale="log", ylim=(-0.03, 1.03), xlabel="parameters",
                ylabel=name.replace(" (token = ", "\n(token = "))
         size_ticks(ax)
-        labels.append(tasks.classify_scaling_curve(params, y))
+        labels.append(behaviours.classify_scaling_curve(params, y))
         ax.set_title(f"{name.split(' (')[0]}: {labels[-1]}\nemergence score "
-                     f"{score_text(tasks.emergence_score(y))}", fontsize=10)
-    fig.suptitle(f"GPT-3 {task} ({tasks.GPT3_TASK_NAMES[task]}), {d['setting']}; answers "
+                     f"{score_text(behaviours.emergence_score(y))}", fontsize=10)
+    fig.suptitle(f"GPT-3 {task} ({behaviours.GPT3_TASK_NAMES[task]}), {d['setting']}; answers "
                  f"average {d['mean_length']:.2f} tokens of one {unit}", fontsize=10)
     _fix_titles(fig)
     return (f"GPT-3 {task} {d['setting']}: exact match goes from {d['exact'][0]:.2%} at 125M to "
@@ -235,3 +188,31 @@ def draw_gpt3(fig, task, unit, *, data):
             f"goes from {d['implied'][0][0]:.2f} to {d['implied'][0][-1]:.2f} ({labels[1]}). "
             f"Error bars are 95% Clopper–Pearson intervals for 2,000 problems; hollow points are "
             f"transcribed values.")
+
+
+# ---------------------------------------------------------------- the course in one picture
+
+def draw_one_ability(fig, size, *, N, c, alpha, L):
+    """One model family on one task, scored two ways: exact match on ``L``-token answers
+    (left) jumps, per-token accuracy (right) rises smoothly; ``size`` marks one model."""
+    left, right = fig.subplots(1, 2, sharex=True)
+    p = mirage.per_token_probability(N, c, alpha)
+    p_here = float(mirage.per_token_probability(size, c, alpha))
+    em, em_here = mirage.exact_match(p, L), float(mirage.exact_match(p_here, L))
+    for ax, y, here, colour, title in ((left, em, em_here, PALETTE[1], f"exact match ({L}-token answers)"),
+                                       (right, p, p_here, PALETTE[0], "per-token accuracy")):
+        ax.plot(N, y, color=colour, lw=2.5)
+        ax.axvline(size, color=GREY, lw=1, ls=":")
+        ax.plot([size], [here], "o", color=colour, ms=9)
+        ax.annotate(f"{here:.0%}", (size, here), textcoords="offset points", xytext=(-9, 9),
+                    ha="right", color=colour, fontweight="bold",
+                    bbox=dict(fc="white", ec="none", pad=1))
+        ax.set(xscale="log", ylim=(-0.03, 1.08), xlabel="parameters N", title=title)
+        size_ticks(ax)
+    left.set_ylabel("score")
+    left.text(N[0] * 1.5, 0.9, "looks like\na sudden jump", color=PALETTE[1], va="top")
+    right.text(N[0] * 1.5, 0.9, "the same models:\nsmooth progress", color=PALETTE[0], va="top")
+    return (f"A model with {size_label(size)} parameters: per-token accuracy {p_here:.0%} "
+            f"(right, a smooth rise with size) but exact match on {L}-token answers "
+            f"{em_here:.0%} (left, near zero until about {size_label(N[np.argmax(em > 0.1)])} "
+            "parameters, then a steep climb).")
