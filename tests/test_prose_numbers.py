@@ -12,7 +12,9 @@ of ``book/*.md`` and of every notebook's markdown cells, finds each numeral and 
 - **course plan**: a teaching time ("about 45 minutes", a lesson's "| 0–10 |" block), which
   states a plan, not a result;
 - **published**: listed in ``emergence/data/published_figures.csv`` for that page, with the
-  paper, the table or figure, and the FACTS tag it was verified with.
+  paper, the table or figure, and the FACTS tag it was verified with; a row counts only on a
+  line that its ``context`` pattern matches (the table row, the paper's name), so a registered
+  "95" does not excuse every 95 on the page.
 
 Anything else is a violation; the test lists every violation (file, line, numeral) in one run.
 It also checks that every glue key a page quotes is defined by the notebook it names.
@@ -56,7 +58,7 @@ STRUCTURAL = re.compile(
 YEAR_IN_CITATION = re.compile(
     r"[A-Z][\w'’\-]+(?:\s+(?:et al\.?|&|and)(?:\s+[A-Z][\w'’\-]+)?)?,?\s*\(?((?:19|20)\d\d)[a-z]?\b"
 )
-NAME_DIGITS = re.compile(r"(?<=[A-Za-z])-?[0-9]+|(?<=[A-Za-z]-)[0-9]+")
+NAME_DIGITS = re.compile(r"(?<=[A-Za-z])-?[0-9]+|(?<=[A-Za-z]-)[0-9]+|[0-9]+(?=-(?:digit|shot)\b)")  # GPT-3, 2-digit
 EXERCISE_REF = re.compile(r"(?<![\d.])[1-8]\.[1-9]b?(?![\d.]*\d)(?=\s*(?:\(|,|;|and|or|\)|:|\.|$))"
                           r"|(?<=\()[1-8]\.[1-9]b?(?=\))")
 COURSE_PLAN = re.compile(
@@ -79,12 +81,13 @@ class Numeral:
     context: str
 
 
-def _registry() -> dict[tuple[str, str], dict]:
-    rows = {}
+def _registry() -> dict[tuple[str, str], list[dict]]:
+    """(page, value) -> the registry rows; a row applies only on lines its ``context`` matches."""
+    rows: dict[tuple[str, str], list[dict]] = {}
     with REGISTRY.open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             for page in row["pages"].split():
-                rows[(page, row["value"])] = row
+                rows.setdefault((page, row["value"]), []).append(row)
     return rows
 
 
@@ -173,7 +176,8 @@ def classify(where: str, text: str, registry: dict) -> list[Numeral]:
                 unit = re.match(r"[%×BMKTkx]*", line[m.end():]).group()
                 value = (m.group() + unit).rstrip("x")
                 sign = line[m.start() - 1] if m.start() and line[m.start() - 1] in "+−-" else ""
-                if any((page, v) in registry for v in (value, m.group(), sign + m.group())):
+                rows = [r for v in (value, m.group(), sign + m.group()) for r in registry.get((page, v), [])]
+                if any(re.search(r["context"], line) for r in rows):
                     cat = "published"
                 else:
                     cat = "violation"
@@ -284,7 +288,8 @@ def test_registry_rows_have_source_location_and_facts_tag():
     pages = {p.stem for p in (ROOT / "book").glob("*.md")} | {
         p.stem for p in (ROOT / "notebooks").glob("*.ipynb")}
     for row in rows:
-        assert row["source"].strip() and row["location"].strip(), row
+        assert row["source"].strip() and row["location"].strip() and row["context"].strip(), row
+        re.compile(row["context"])
         assert row["facts_tag"] in FACTS_TAGS, row
         assert set(row["pages"].split()) <= pages, row
 
