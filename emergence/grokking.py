@@ -307,12 +307,15 @@ def train(config: GrokConfig = GrokConfig(), *, keep_embeddings: bool = False,
             out[f"{split}_loss"] = float(nn.softmax_cross_entropy(logits, y).data)
             out[f"{split}_acc"] = nn.accuracy(logits, y)
         out["weight_norm"] = _weight_norm(m)
-        if keep_embeddings:
-            snapshots.append(m.embedding())
         return out
 
+    def keep_embedding(step, m):  # at the evaluation steps
+        if step % config.eval_every == 0 or step == config.steps:
+            snapshots.append(m.embedding())
+
     history = nn.train(net, loss_fn, optimizer, config.steps, eval_every=config.eval_every,
-                       eval_fn=eval_fn, progress=progress)
+                       eval_fn=eval_fn, on_step=keep_embedding if keep_embeddings else None,
+                       progress=progress)
     return GrokHistory(config, history, np.stack(snapshots) if keep_embeddings else None, net)
 
 
