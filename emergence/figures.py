@@ -13,7 +13,7 @@ import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.text import Text
+from matplotlib.font_manager import FontProperties
 from matplotlib.ticker import FuncFormatter
 
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
@@ -108,44 +108,55 @@ def check_legible(width_in: float, dpi: float) -> None:
                      f"more; use dpi >= {lowest:.0f}")
 
 
+def _labels(fig) -> list:
+    """The figure's texts other than tick labels: titles, axis labels, annotations, legends
+    (found directly: ``findobj`` would build every tick, the slowest part of a frame)."""
+    texts = list(fig.texts) + ([fig._suptitle] if fig._suptitle is not None else [])
+    legends = list(fig.legends)
+    for ax in fig.axes:
+        texts += [ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label, *ax.texts]
+        legends += [ax.get_legend()] if ax.get_legend() is not None else []
+    for legend in legends:
+        texts += [*legend.get_texts(), legend.get_title()]
+    return [t for t in texts if t.get_visible() and t.get_text().strip()]
+
+
 def house_style(fig, display_width: float) -> None:
     """Raise every text in ``fig`` to the legible minimum for ``display_width`` pixels."""
     floor = font_floor(fig.get_figwidth(), display_width)
-    for text in fig.findobj(Text):
-        if text.get_text() and text.get_fontsize() < floor:
+    for text in _labels(fig):
+        if text.get_fontsize() < floor:
             text.set_fontsize(floor)
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
-            ticks = axis.get_major_ticks()
-            if ticks and ticks[0].label1.get_fontsize() < floor:
+            size = axis._major_tick_kw.get("labelsize", matplotlib.rcParams["xtick.labelsize"])
+            if FontProperties(size=size).get_size_in_points() < floor:
                 axis.set_tick_params(which="both", labelsize=floor)
 
 
-def _drawn_texts(fig) -> list:
-    """Every text a draw of ``fig`` shows: tick labels only for ticks inside the view."""
-    ticks, drawn = set(), []
-    for ax in fig.axes:
+def _drawn_texts(fig, ticks: bool = True) -> list:
+    """Every text a draw of ``fig`` shows (tick labels only for ticks inside the view)."""
+    drawn = _labels(fig)
+    for ax in fig.axes if ticks else ():
         for axis in (ax.xaxis, ax.yaxis):
             scale = axis.get_transform()  # compare in scaled units (log axes)
             low, high = sorted(scale.transform(np.asarray(axis.get_view_interval(), float)))
             pad = (high - low) * 1e-6
             for locs, labels in ((axis.get_majorticklocs(), axis.get_majorticklabels()),
                                  (axis.get_minorticklocs(), axis.get_minorticklabels())):
-                ticks.update(id(label) for label in labels)
                 where = scale.transform(np.asarray(locs, float)) if len(locs) else []
-                drawn += [label for loc, label in zip(where, labels) if low - pad <= loc <= high + pad]
-            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
-                ticks.update((id(tick.label1), id(tick.label2)))
-    drawn += [t for t in fig.findobj(Text) if id(t) not in ticks]
-    return [t for t in drawn if t.get_visible() and t.get_text().strip()]
+                drawn += [label for loc, label in zip(where, labels)
+                          if low - pad <= loc <= high + pad and label.get_visible() and label.get_text().strip()]
+    return drawn
 
 
-def clipped_texts(fig) -> list[str]:
-    """The texts of a drawn ``fig`` that reach beyond its canvas (empty when none)."""
+def clipped_texts(fig, ticks: bool = True) -> list[str]:
+    """The texts of a drawn ``fig`` that reach beyond its canvas (empty when none);
+    ``ticks=False`` skips the tick labels (a quick check for frames sharing a layout)."""
     renderer = fig.canvas.get_renderer()
     width, height = fig.bbox.width, fig.bbox.height
     out = []
-    for text in _drawn_texts(fig):
+    for text in _drawn_texts(fig, ticks):
         box = text.get_window_extent(renderer)
         if box.x0 < -1 or box.y0 < -1 or box.x1 > width + 1 or box.y1 > height + 1:
             out.append(text.get_text())

@@ -79,3 +79,24 @@ def test_widget_state_is_not_shipped_with_pages():
     context = {"script_files": [_JavaScript("_static/a.js"), state]}
     sphinxext.dedupe_scripts(None, "page", "page.html", context, None)
     assert [getattr(s, "filename", s) for s in context["script_files"]] == ["_static/a.js"]
+
+
+def test_lab_figure_reads_glued_outputs_and_reports_missing_keys(tmp_path):
+    import base64
+    import json
+
+    from emergence import figures
+
+    fig, ax = figures.figure()
+    ax.plot([0, 1], [1, 0])
+    shown = figures.StaticFigure(fig, "a falling line")
+    data, meta = shown._repr_mimebundle_()
+    record = {"output_type": "display_data", "metadata": {**meta, "scrapbook": {"name": "k", "mime_prefix": sphinxext.GLUE_PREFIX}},
+              "data": {sphinxext.GLUE_PREFIX + m: v for m, v in data.items()}}
+    notebook = tmp_path / "lab.ipynb"
+    notebook.write_text(json.dumps({"cells": [{"cell_type": "code", "outputs": [record]}], "metadata": {}}))
+    markup = sphinxext.glued_html(notebook, "k", tmp_path / "out", "../")
+    assert 'alt="a falling line"' in markup and 'width="640"' in markup and 'src="../_images/' in markup
+    (image,) = (tmp_path / "out" / "_images").iterdir()
+    assert image.read_bytes() == base64.b64decode(data["image/png"])
+    assert sphinxext.glued_html(notebook, "missing", tmp_path / "out", "../") is None

@@ -24,7 +24,11 @@ def shade_phases(ax, history) -> dict:
     found = g.phases(history)
     for name, span in found.items():
         if span is not None and span[1] > span[0]:
-            ax.axvspan(max(span[0], 1), span[1], color=PHASE_SHADES[name], zorder=0, lw=0)
+            low = max(span[0], 1)
+            ax.axvspan(low, span[1], color=PHASE_SHADES[name], zorder=0, lw=0)
+            ax.text(np.sqrt(low * span[1]), 0.5, name, rotation=90, ha="center", va="center",
+                    color="#444444", transform=ax.get_xaxis_transform(), zorder=1,
+                    bbox=dict(fc=PHASE_SHADES[name], ec="none", pad=1, alpha=0.85))
     return found
 
 
