@@ -6,19 +6,24 @@
 Every ``# BEGIN SOLUTION`` ... ``# END SOLUTION`` region becomes a stub: each name the
 solution assigned becomes ``name = ...`` and each function it defined keeps its signature
 and docstring with an empty body, so the checks still run and say "not answered yet".
-Cells tagged ``instructor`` are dropped; all outputs and widget state are cleared.
+Cells tagged ``instructor`` (the answer sketches of the Think! questions) become empty answer
+cells that ``python -m emergence.grade --answers`` collects; all outputs, widget state and run
+metadata are cleared.
 """
 from __future__ import annotations
 
 import argparse
 import ast
+import re
 import sys
 import textwrap
 from pathlib import Path
 
 import nbformat
 
+from .checks import BOOK
 from .execute import NOTEBOOKS, ROOT, SOLUTION_BEGIN, SOLUTION_END
+from .grade import ANSWER_TAG
 
 STUB = "...  # YOUR CODE HERE"
 
@@ -67,19 +72,59 @@ def strip_solutions(source: str) -> str:
     return "\n".join(out)
 
 
+BOOK_ONLY = [  # sentences that describe the online book and are wrong in a handout
+    re.compile(r"\s*In the online book,? the worked solutions are hidden behind the\s+toggle on "
+               r"each answer cell: try first\."),
+]
+LINK = re.compile(r"\]\((?:\.\./)?((?:book|notebooks)/)?([\w-]+)\.(?:md|ipynb)(#[\w-]+)?\)")
+DOC_ROLE = re.compile(r"\{doc\}`(?:\.\./)?((?:book|notebooks)/)?([\w-]+)`")
+
+
+def _address(folder: str | None, page: str) -> str:
+    """The published address of a page linked from a notebook (``notebooks/`` by default)."""
+    return f"{BOOK}/{folder or 'notebooks/'}{page}.html"
+
+
+def clean_markdown(text: str) -> str:
+    """Markdown for a handout: book-only sentences removed, links to the published book."""
+    for sentence in BOOK_ONLY:
+        text = sentence.sub("", text)
+    text = LINK.sub(lambda m: f"]({_address(m.group(1), m.group(2))}{m.group(3) or ''})", text)
+    return DOC_ROLE.sub(lambda m: f"[{m.group(2)}]({_address(m.group(1), m.group(2))})", text)
+
+
+def answer_cell(question: int):
+    """The cell where a student writes the answer to the chapter's Think! ``question``."""
+    cell = nbformat.v4.new_markdown_cell(f"**Your answer to Think! {question}:**\n\n"
+                                         "*Write your answer here (double-click to edit).*")
+    cell.metadata.update(tags=[ANSWER_TAG], emergence={"question": f"Think! {question}"})
+    return cell
+
+
 def student_version(nb):
-    """A copy of notebook ``nb`` with solutions stubbed, instructor cells dropped, outputs cleared."""
+    """A copy of notebook ``nb`` with solutions stubbed, outputs cleared, and each instructor
+    cell (the answer sketch of a Think! question) replaced by an answer cell."""
     nb = nbformat.from_dict(nb)
-    nb.cells = [c for c in nb.cells if "instructor" not in c.metadata.get("tags", [])]
+    cells, question = [], 0
     for cell in nb.cells:
+        if "instructor" in cell.metadata.get("tags", []):
+            question += 1
+            cells.append(answer_cell(question))
+        else:
+            cells.append(cell)
+    nb.cells = cells
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = clean_markdown(cell.source)
         if cell.cell_type == "code":
             cell.source = strip_solutions(cell.source)
             cell.outputs, cell.execution_count = [], None
+            cell.metadata.pop("execution", None)
             tags = cell.metadata.get("tags", [])
             if "hide-input" in tags:
                 tags.remove("hide-input")
-    nb.metadata.pop("widgets", None)
-    nb.metadata.pop("emergence", None)
+    nb.metadata = nbformat.from_dict({k: v for k, v in nb.metadata.items()
+                                      if k in ("kernelspec", "language_info")})
     return nb
 
 
