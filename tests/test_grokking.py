@@ -262,7 +262,7 @@ def test_demo_frames_return_alt_text_from_the_data(runs):
     rows = g.load_phase_diagram()
     png, alt, _ = render_frame(draw.draw_phase_diagram, dict(weight_decay=1.0, rows=rows,
                                                              runs=runs), figsize=(8, 3.4), dpi=40)
-    assert png[:4] == b"\x89PNG" and "40%: grokked at step" in alt and "20%: memorised only" in alt
+    assert png[8:12] == b"WEBP" and "40%: grokked at step" in alt and "20%: memorised only" in alt
     _, alt, _ = render_frame(draw.draw_training, dict(weight_decay=0.0, runs=runs, frac=0.4),
                              figsize=(8, 3.2), dpi=40)
     assert "never reaches 95 %" in alt and "memorised only" in alt
