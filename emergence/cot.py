@@ -38,7 +38,7 @@ import numpy as np
 
 from . import nn
 from .curves import logistic
-from .data import DATA, read_table
+from .data import read_table
 from ._validate import check_array, check_choice, check_float, check_int, rng_from
 from .nn.layers import Module
 from .nn.tensor import Tensor
@@ -47,7 +47,7 @@ __all__ = ["TASKS", "SYMBOLS", "step", "parity_step", "run_chain", "sample_symbo
            "encode_sequence", "encode_step", "streams", "StackedMLP", "DirectConfig",
            "StepperConfig", "DirectResult", "StepperResult", "train", "evaluate_direct",
            "evaluate_stepper", "chain_success", "required_step_accuracy", "scale_model",
-           "crossover_scale", "published", "DATA", "SWEEP_COLUMNS", "Sweep", "load_sweep"]
+           "crossover_scale", "published", "SWEEP_COLUMNS", "Sweep", "load_sweep"]
 
 TASKS = {
     # parity: state = parity so far, symbol = next bit

@@ -22,10 +22,10 @@ import numpy as np
 
 from ._validate import check_array, check_choice, check_float, check_int, rng_from
 from .curves import scalar_or_array
-from .data import DATA, read_table
+from .data import read_table
 
-__all__ = ["DATA", "PF_DAY", "FLOPS_PER_PARAM_TOKEN", "PowerLawFit", "ChinchillaFit",
-           "read_table", "fit_power_law", "kaplan_constants", "kaplan_loss_N", "kaplan_loss_D",
+__all__ = ["PF_DAY", "FLOPS_PER_PARAM_TOKEN", "PowerLawFit", "ChinchillaFit",
+           "fit_power_law", "kaplan_constants", "kaplan_loss_N", "kaplan_loss_D",
            "kaplan_loss_C", "kaplan_loss_ND", "chinchilla_fit", "chinchilla_loss",
            "chinchilla_loss_N", "sample_losses",
            "training_flops", "compute_optimal", "allocation_exponents", "FITS"]

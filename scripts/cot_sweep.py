@@ -21,14 +21,14 @@ import sys  # noqa: E402
 import time  # noqa: E402
 
 from emergence import cot  # noqa: E402
-from emergence.data import write_table  # noqa: E402
+from emergence.data import DATA, write_table  # noqa: E402
 
 TASKS = ("cups", "parity")
 SEEDS = (0, 1, 2)
 KS = (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 16)
 DIRECT_UPDATES = (100, 300, 1000, 3000, 10000)
 STEP_UPDATES = (5, 10, 15, 20, 30, 50, 100, 300, 1000, 3000, 10000)
-OUT = cot.DATA / "cot_sweep.csv"
+OUT = DATA / "cot_sweep.csv"
 
 
 def rows_for(task: str, seed: int) -> list[dict]:

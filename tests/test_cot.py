@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from emergence import cot, nn
+from emergence.data import DATA
 
 # ---------------------------------------------------------------- tasks
 
@@ -215,7 +216,7 @@ def test_published_rows_and_attribution():
     assert wei["PaLM 540B"]["cot_acc"] - wei["PaLM 540B"]["baseline_acc"] == pytest.approx(39.0)
     onset = cot.published("emergence_scale")
     assert {r["method_paper"] for r in onset} == {"nye2021show", "wei2022chain", "kojima2022large"}
-    bib = (cot.DATA.parent.parent / "book" / "references.bib").read_text()
+    bib = (DATA.parent.parent / "book" / "references.bib").read_text()
     assert all(f"{{{r['paper']}," in bib and f"{{{r['method_paper']}," in bib for r in rows)
 
 

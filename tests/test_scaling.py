@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from emergence import scaling as sc
+from emergence.data import DATA, read_table
 
 # Constants as printed in the papers (Kaplan et al. 2020 §1.2 and Table 2; Hoffmann et al.
 # 2022 Eq. 10; Besiroglu et al. 2024), typed here so that the CSVs are checked against them.
@@ -27,7 +28,7 @@ def _loss(c, N, D):
 @pytest.mark.parametrize("name", ["kaplan2020_constants", "chinchilla_fits", "chinchilla_table3",
                                   "chinchilla_vs_gopher"])
 def test_every_row_names_its_source(name):
-    with (sc.DATA / f"{name}.csv").open(encoding="utf-8") as f:
+    with (DATA / f"{name}.csv").open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert rows
     for row in rows:
@@ -37,7 +38,7 @@ def test_every_row_names_its_source(name):
 
 def test_secondary_sources_are_flagged_as_transcribed():
     for name in ("kaplan2020_constants", "chinchilla_fits", "chinchilla_table3"):
-        assert all(r["transcribed"] is True for r in sc.read_table(name)), name
+        assert all(r["transcribed"] is True for r in read_table(name)), name
 
 
 def test_csv_constants_are_the_published_ones():
@@ -54,16 +55,16 @@ def test_csv_constants_are_the_published_ones():
     assert k["L(C_min)", "alpha_C_min"] == 0.05 and k["L(C_min)", "C_c_min"] == 3.1e8
     assert (k["L(N,D)", "alpha_N"], k["L(N,D)", "alpha_D"], k["L(N,D)", "N_c"],
             k["L(N,D)", "D_c"]) == (0.076, 0.103, 6.4e13, 1.8e13)
-    table3 = sc.read_table("chinchilla_table3")
+    table3 = read_table("chinchilla_table3")
     assert [(r["parameters"], r["tokens"]) for r in table3] == [
         (1e9, 20.2e9), (67e9, 1.5e12), (175e9, 3.7e12), (280e9, 5.9e12)]
 
 
 def test_read_table_rejects_unknown_names():
     with pytest.raises(ValueError, match="name must be one of"):
-        sc.read_table("nope")
+        read_table("nope")
     with pytest.raises(TypeError, match="name"):
-        sc.read_table(3)
+        read_table(3)
 
 
 # ---------------------------------------------------------------- Kaplan et al. 2020
