@@ -9,8 +9,8 @@ of ``book/*.md`` and of every notebook's markdown cells, finds each numeral and 
 - **structural**: a chapter, exercise, figure, table, section, step or list number, a heading
   number, a year in a citation ("Wei et al. 2022"), or a digit that is part of a name
   ("GPT-3", "CIFAR-100");
-- **course plan**: a teaching time ("about 45 minutes", a lesson's "| 0–10 |" block), which
-  states a plan, not a result;
+- **course plan**: a teaching time ("about 45 minutes", a lesson's "| 0–10 |" block) or a
+  rubric's marks ("Rubric (2 points). 2: ... 1: ..."), which state a plan, not a result;
 - **published**: listed in ``emergence/data/published_figures.csv`` for that page, with the
   paper, the table or figure, and the FACTS tag it was verified with; a row counts only on a
   line that its ``context`` pattern matches (the table row, the paper's name), so a registered
@@ -64,7 +64,8 @@ EXERCISE_REF = re.compile(r"(?<![\d.])[1-8]\.[1-9]b?(?![\d.]*\d)(?=\s*(?:\(|,|;|
 COURSE_PLAN = re.compile(
     r"^\s*\|\s*\d+(?::\d+)?\s*[–-]\s*\d+(?::\d+)?\s*\|"            # a timed block: | 0–10 |
     r"|\d+(?:[–-]\d+)?(?:\s|-)?(?:minutes?|min\b|hours?)"             # 45 minutes, 90-minute
-    r"|\(\d+ only\)|\d+ only:")                                     # (90 only)
+    r"|\(\d+ only\)|\d+ only:"                                      # (90 only)
+    r"|\*\*Rubric \(\d+ points?\)\.\*\*|(?<=[.*] )\d+(?=: )")            # a grading rubric's marks
 TABLE_CHAPTER = re.compile(r"^\s*\|\s*\d\s*\|(?=.*\{doc\})")  # | 3 | {doc}`ch03_...` |
 HEADING = re.compile(r"^\s*#{1,6}\s+(?:[A-Z]?\d+(?:\.\d+)*\.?)")
 LIST_ITEM = re.compile(r"^\s*(?:>\s*)?\d+[.)]\s")
