@@ -15,9 +15,9 @@ import warnings
 
 import numpy as np
 
-from emergence import icl
-from emergence.checks import (Wrong, checker, expect_function, expect_number, fmt, judge, outputs,
-                              page, quiet_call)
+from emergence import behaviours, icl, induction
+from emergence.checks import (Wrong, checker, expect_function, expect_number, judge, outputs, page,
+                              quiet_call)
 
 __all__ = ["first_size_with_gain", "posterior_after", "icl_score", "previous_token_head",
            "induction_head", "N_VOCAB", "SEQ_LEN"]
@@ -117,7 +117,7 @@ def _read_size(out, label):
 def first_size_with_gain(answer):
     """Check ``first_size_with_gain(table, task, threshold)`` on every task and several thresholds."""
     f = expect_function(answer, "first_size_with_gain")
-    table = icl.gpt3_shots()
+    table = behaviours.gpt3_shots()
     cases = [((table, task, thr), f"{task} at threshold {thr:g}")
              for task in table.tasks for thr in THRESHOLDS]
 
@@ -253,11 +253,11 @@ def _icl_cases():
     ramp[:, 0] = np.nan
     flat = 3 + 0.2 * rng.standard_normal((20, 16))
     flat[:, 0] = np.nan
-    runs = icl.load_runs()
+    runs = induction.load_runs()
     run = runs["two_layer_seed0"]
-    tokens, _ = icl.repeated_sequences(64, 32, 64, seed=5)
-    model = icl.attention_only_transformer(64, 32, seed=0)  # untrained
-    real = icl.token_losses(model, tokens)
+    tokens, _ = induction.repeated_sequences(64, 32, 64, seed=5)
+    model = induction.attention_only_transformer(64, 32, seed=0)  # untrained
+    real = induction.token_losses(model, tokens)
     return [
         ((ramp, 2, 10), "a falling loss curve (early = 2, late = 10)"),
         ((ramp, 1, 11), "the same curve, early = 1 and late = 11"),
@@ -287,10 +287,10 @@ def _wrong_scores():
     ]
 
 
-@checker("4.3")
+@checker("4.3", reread=page(PAGE, "Induction heads"))
 def icl_score(answer):
     """Check ``icl_score(losses, early, late)`` on synthetic and real per-token losses."""
-    f = expect_function(answer, "icl_score", own=(icl.icl_score,))
+    f = expect_function(answer, "icl_score", own=(induction.icl_score,))
     cases = _icl_cases()
 
     def read(out, label):
@@ -314,7 +314,7 @@ def icl_score(answer):
     judge(outputs(f, "icl_score(losses, early, late)"), cases, _score, _wrong_scores(),
           fallback, what="icl_score", read=read,
           agree=lambda got, want: bool(np.isclose(got, want, rtol=1e-6, atol=1e-9)))
-    trained = icl.load_runs()["two_layer_seed0"]
+    trained = induction.load_runs()["two_layer_seed0"]
     return (f"right on {len(cases)} loss arrays. A model that ignores its context scores about "
             f"0; the lab's two-layer model reaches {trained.icl[-1]:.1f} nats after "
             f"{trained.eval_steps[-1]} steps.")
@@ -342,7 +342,7 @@ def copy_sequences(n_vocab: int = N_VOCAB, seq_len: int = SEQ_LEN, n: int = 48, 
 
 def _circuits(function, name: str, sizes) -> tuple[np.ndarray, np.ndarray]:
     """The (qk, ov) pair that ``function(layout)`` builds for the layout of ``sizes``."""
-    layout = icl.residual_layout(*sizes)
+    layout = induction.residual_layout(*sizes)
     try:
         out = quiet_call(function, layout, what=f"{name}(layout)")
     except Wrong as wrong:
@@ -358,12 +358,12 @@ def _circuits(function, name: str, sizes) -> tuple[np.ndarray, np.ndarray]:
             m = np.asarray(value, dtype=float)
         except (TypeError, ValueError):
             raise Wrong(f"the {label} matrix from {name} is a {type(value).__name__}, not a matrix "
-                        "of numbers.", "start from np.zeros((d, d)) and set blocks of it.") from None
+                        "of numbers.", "build a d × d array of numbers and set blocks of it.") from None
         if m.shape != (d, d):
             extra = (" (for the second layout the check tries: build the matrices from the "
                      "layout's sizes, not from N_VOCAB and SEQ_LEN)" if sizes != LAYOUTS[0] else "")
             raise Wrong(f"the {label} matrix from {name} has shape {m.shape}; it must be ({d}, {d})"
-                        f"{extra}.", "use d = layout['d_model'] and np.zeros((d, d)).")
+                        f"{extra}.", "the matrices act on the model's d = layout['d_model'] dimensions.")
         if not np.all(np.isfinite(m)):
             raise Wrong(f"the {label} matrix from {name} contains NaN or inf.",
                         "use a large but finite scale, e.g. 20.")
@@ -373,7 +373,7 @@ def _circuits(function, name: str, sizes) -> tuple[np.ndarray, np.ndarray]:
 
 def _run(circuits, sizes, read="output"):
     tokens, periods = copy_sequences(*sizes)
-    model = icl.hand_built_transformer(circuits, *sizes, read=read)
+    model = induction.hand_built_transformer(circuits, *sizes, read=read)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         logits = model(tokens[:, :-1]).data
@@ -394,7 +394,7 @@ def _layer1_report(qk1, ov1, sizes):
     top = float(np.mean(pattern[:, t].max(axis=-1)))
     if acc == 1 and not flat and prev >= 0.9:
         return acc, None, prev
-    pos = icl.residual_layout(*sizes)["position"]
+    pos = induction.residual_layout(*sizes)["position"]
     block = qk1[pos, pos]
     if flat:
         _, _, out_logits, _ = _run([(qk1, ov1)], sizes, read="output")
