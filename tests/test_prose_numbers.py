@@ -58,14 +58,16 @@ STRUCTURAL = re.compile(
 YEAR_IN_CITATION = re.compile(
     r"[A-Z][\w'’\-]+(?:\s+(?:et al\.?|&|and)(?:\s+[A-Z][\w'’\-]+)?)?,?\s*\(?((?:19|20)\d\d)[a-z]?\b"
 )
-NAME_DIGITS = re.compile(r"(?<=[A-Za-z])-?[0-9]+|(?<=[A-Za-z]-)[0-9]+|[0-9]+(?=-(?:digit|shot)\b)")  # GPT-3, 2-digit
+NAME_DIGITS = re.compile(r"(?<=[A-Za-z])-?[0-9]+|(?<=[A-Za-z]-)[0-9]+|[0-9]+(?=-(?:digit|shot)\b)"
+                         r"|(?<=Python )[0-9.]+")  # GPT-3, 2-digit, Python 3.11
 EXERCISE_REF = re.compile(r"(?<![\d.])[1-8]\.[1-9]b?(?![\d.]*\d)(?=\s*(?:\(|,|;|and|or|\)|:|\.|$))"
                           r"|(?<=\()[1-8]\.[1-9]b?(?=\))")
 COURSE_PLAN = re.compile(
     r"^\s*\|\s*\d+(?::\d+)?\s*[–-]\s*\d+(?::\d+)?\s*\|"            # a timed block: | 0–10 |
     r"|\d+(?:[–-]\d+)?(?:\s|-)?(?:minutes?|min\b|hours?)"             # 45 minutes, 90-minute
     r"|\(\d+ only\)|\d+ only:"                                      # (90 only)
-    r"|\*\*Rubric \(\d+ points?\)\.\*\*|(?<=[.*] )\d+(?=: )")            # a grading rubric's marks
+    r"|\*\*Rubric \(\d+ points?\)\.\*\*|(?<=[.*] )\d+(?=: )"            # a grading rubric's marks
+    r"|\|\s*\d+\s*/\s*(?:\d+|–)\s*/\s*(?:\d+|–)\s*\|")                 # | 30 / 45 / 45 | (minutes)
 TABLE_CHAPTER = re.compile(r"^\s*\|\s*\d\s*\|(?=.*\{doc\})")  # | 3 | {doc}`ch03_...` |
 HEADING = re.compile(r"^\s*#{1,6}\s+(?:[A-Z]?\d+(?:\.\d+)*\.?)")
 LIST_ITEM = re.compile(r"^\s*(?:>\s*)?\d+[.)]\s")
