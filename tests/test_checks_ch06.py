@@ -226,10 +226,10 @@ def test_reference_solutions_pass(checker, answer):
 
 def test_numeric_answers_pass():
     run, t_train, t_test = _delay()
-    assert check.delay(t_test / t_train).passed
+    assert check.delay(t_test / t_train, 10).passed
     no_wd, wd1 = _norms()
-    assert check.norm_ratio(no_wd[-1] / wd1[-1]).passed
-    assert check.norm_ratio(np.float32(no_wd[-1] / wd1[-1])).passed
+    assert check.norm_ratio(no_wd[-1] / wd1[-1], 3).passed
+    assert check.norm_ratio(np.float32(no_wd[-1] / wd1[-1]), 3).passed
 
 
 # ---------------------------------------------------------------- (b) mistakes get their hint
@@ -258,7 +258,7 @@ def test_first_step_mistakes(answer, keyword):
     (lambda r, tr, te: 7.3, "fix it first"),
 ])
 def test_delay_mistakes(make, keyword):
-    _rejected(check.delay(make(*_delay())), keyword)
+    _rejected(check.delay(make(*_delay()), 10), keyword)
 
 
 @pytest.mark.parametrize("answer, keyword", FOURIER_MISTAKES, ids=lambda x: str(x)[:20])
@@ -290,7 +290,7 @@ def test_half_life_mistakes(answer, keyword):
 ])
 def test_norm_ratio_mistakes(value, keyword):
     no_wd, wd1 = _norms()
-    _rejected(check.norm_ratio(value(no_wd, wd1)), keyword)
+    _rejected(check.norm_ratio(value(no_wd, wd1), 3), keyword)
 
 
 @pytest.mark.parametrize("checker, library", [
@@ -310,6 +310,24 @@ def test_a_broken_fourier_power_is_named_before_top_frequencies():
     _rejected(check.top_frequencies(namespace["top_frequencies"]), "6.3")
 
 
+@pytest.mark.parametrize("guess, words", [(..., "before you compute"), (None, "still empty"),
+                                          (-2, "positive"), ("big", "single number")])
+def test_a_prediction_must_be_recorded_first(guess, words):
+    run, t_train, t_test = _delay()
+    _rejected(check.delay(t_test / t_train, guess), words)
+    no_wd, wd1 = _norms()
+    _rejected(check.norm_ratio(no_wd[-1] / wd1[-1], guess), words)
+
+
+@pytest.mark.parametrize("guess, words", [(10, "close to what you expected"),
+                                          (2, "5.5 times what you expected"),
+                                          (44, "4.0 times smaller than you expected")])
+def test_the_verdict_compares_the_prediction_with_the_measurement(guess, words):
+    run, t_train, t_test = _delay()
+    verdict = check.delay(t_test / t_train, guess)
+    assert verdict.passed and words in verdict.message, verdict
+
+
 def test_norm_ratio_of_another_fraction():
     no_wd, wd1 = _norms(0.6)
-    _rejected(check.norm_ratio(no_wd[-1] / wd1[-1]), "fraction 40%")
+    _rejected(check.norm_ratio(no_wd[-1] / wd1[-1], 3), "fraction 40%")

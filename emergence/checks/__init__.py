@@ -258,6 +258,26 @@ def expect_dict(answer, keys, what: str, example: str) -> dict:
     return answer
 
 
+def expect_prediction(guess, what: str = "your prediction") -> float:
+    """A recorded prediction (a positive number), or ``Wrong`` asking for one first."""
+    if _missing(guess):
+        raise Wrong(f"{what} is still empty.", "write down your prediction before you compute: "
+                    "a guess, not a calculation. Any honest number passes.")
+    value = expect_number(guess, what)
+    if value <= 0:
+        raise Wrong(f"{what} is {value:g}; the quantity is positive.", "guess a positive number")
+    return value
+
+
+def compare_prediction(guess: float, value: float) -> str:
+    """One sentence comparing a recorded prediction with the measured value."""
+    ratio = value / guess
+    verdict = ("close to what you expected" if 2 / 3 <= ratio <= 3 / 2 else
+               f"{ratio:.1f} times what you expected" if ratio > 1 else
+               f"{1 / ratio:.1f} times smaller than you expected")
+    return f"You predicted {guess:.3g}; the measurement is {value:.3g}, {verdict}."
+
+
 def call(function, *args, what: str = "your function"):
     """Call a student's function; turn a crash or a missing ``return`` into ``Wrong``."""
     try:

@@ -17,8 +17,9 @@ import warnings
 import numpy as np
 
 from emergence import grokking as g
-from emergence.checks import (Wrong, call, checker, expect_function, expect_number, judge,
-                              judge_value, outputs, page, quiet_call, shape_of)
+from emergence.checks import (Wrong, call, checker, compare_prediction, expect_function,
+                              expect_number, expect_prediction, judge, judge_value, outputs, page,
+                              quiet_call, shape_of)
 
 __all__ = ["split", "first_step", "delay", "fourier_power", "top_frequencies", "classify",
            "half_life", "norm_ratio", "DELAY_RUN", "NORM_FRAC"]
@@ -259,8 +260,10 @@ def _delay_reference():
 
 
 @checker("6.2b", reread=page(PAGE, "Three phases"))
-def delay(answer):
-    """Check the delay ratio (step of test 95 %) / (step of train 99 %) of the ``DELAY_RUN`` run."""
+def delay(answer, guess):
+    """Check the delay ratio (step of test 95 %) / (step of train 99 %) of the ``DELAY_RUN`` run,
+    after the student's recorded prediction ``guess`` of it."""
+    guess = expect_prediction(guess, "delay_guess")
     run, t_train, t_test = _delay_reference()
     value = expect_number(answer, "delay")
     want = t_test / t_train
@@ -278,8 +281,8 @@ def delay(answer):
           [(h, lambda v=v: v) for h, v in candidates],
           "the delay compares the two milestones of this run, as a ratio. If your first_step "
           "(exercise 6.2) does not pass yet, fix it first.", what="delay")
-    return (f"test accuracy reached 95 % {want:.1f} times later than train accuracy reached "
-            f"99 % (steps {t_test} and {t_train}).")
+    return (f"{compare_prediction(guess, want)} Test accuracy reached 95 % {want:.1f} times later "
+            f"than train accuracy reached 99 % (steps {t_test} and {t_train}).")
 
 
 # ---------------------------------------------------------------- 6.3 Fourier power
@@ -529,8 +532,10 @@ def _norm_reference():
 
 
 @checker("6.5b", reread=page(PAGE, "Weight decay, the weight norm and Omnigrok"))
-def norm_ratio(answer):
-    """Check the final weight norm without weight decay divided by that with weight decay 1."""
+def norm_ratio(answer, guess):
+    """Check the final weight norm without weight decay divided by that with weight decay 1,
+    after the student's recorded prediction ``guess`` of it."""
+    guess = expect_prediction(guess, "norm_guess")
     value = expect_number(answer, "norm_ratio")
     no_wd, wd1 = _norm_reference()
     want = no_wd[-1] / wd1[-1]
@@ -548,6 +553,7 @@ def norm_ratio(answer):
           [(h, lambda v=v: v) for h, v in candidates],
           "compare the final weight norms of the two runs the question names.",
           what="norm_ratio", tol=1e-3)
-    return (f"without weight decay the weights end {want:.2f} times larger "
+    return (f"{compare_prediction(guess, want)} Without weight decay the weights end "
+            f"{want:.2f} times larger "
             f"(norm {no_wd[-1]:.0f} against {wd1[-1]:.0f}), and that run does not generalise "
             "within the budget.")
