@@ -4,8 +4,9 @@
     python -m emergence.student notebooks/ch01_exercises.ipynb --out homework/
 
 Every ``# BEGIN SOLUTION`` ... ``# END SOLUTION`` region becomes a stub: each name the
-solution assigned becomes ``name = ...`` and each function it defined keeps its signature
-and docstring with an empty body, so the checks still run and say "not answered yet".
+solution assigned becomes ``name = ...``, a region inside a function body (below its ``def``
+line and docstring) becomes ``return ...``, and a function defined inside a region keeps its
+signature and docstring with an empty body, so the checks still run and say "not written yet".
 Cells tagged ``instructor`` (the answer sketches of the Think! questions) become empty answer
 cells that ``python -m emergence.grade --answers`` collects; all outputs, widget state and run
 metadata are cleared.
@@ -49,6 +50,18 @@ def _stub_for(code: str) -> list[str]:
     return lines or [STUB]
 
 
+def _body_stub(code: str) -> list[str]:
+    """The stub of a region inside a function body: one placeholder, returned if the body
+    returned something (the signature and docstring above it stay)."""
+    try:
+        tree = ast.parse(textwrap.dedent(code))
+    except SyntaxError:
+        return [STUB]
+    returns = any(isinstance(node, ast.Return) and node.value is not None
+                  for node in ast.walk(tree))
+    return ["return " + STUB if returns else STUB]
+
+
 def strip_solutions(source: str) -> str:
     """``source`` with every solution region replaced by its stub."""
     out, region, indent = [], None, ""
@@ -61,7 +74,8 @@ def strip_solutions(source: str) -> str:
         elif marker == SOLUTION_END:
             if region is None:
                 raise ValueError(f"{SOLUTION_END!r} without {SOLUTION_BEGIN!r} in:\n{source}")
-            out.extend(indent + s for s in _stub_for("\n".join(region)))
+            stub = _body_stub("\n".join(region)) if indent else _stub_for("\n".join(region))
+            out.extend(indent + s for s in stub)
             region = None
         elif region is not None:
             region.append(line)

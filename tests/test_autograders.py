@@ -53,7 +53,7 @@ def test_nbgrader_metadata_one_point_per_check_and_no_instructor_cells():
     assert sum(bool(m and m["solution"]) for m in meta) == sum(
         "# BEGIN SOLUTION" in c.source for c in instructor.cells)
     assert len({m["grade_id"] for m in meta if m}) == sum(bool(m) for m in meta)
-    assert "Answer sketch" not in _all_text(nb) and "Answer sketch" in _all_text(instructor)
+    assert "For teachers" not in _all_text(nb) and "For teachers" in _all_text(instructor)
     assert set(nb.metadata) <= {"kernelspec", "language_info"}
     assert not any("execution" in c.metadata or c.get("outputs") for c in nb.cells)
     # the check cells a student sees are exactly the handout's
@@ -70,7 +70,7 @@ def test_otter_notebook_has_one_question_per_check_and_tests_that_only_assert():
     tests = [nb.cells[i + 1].source for i, c in enumerate(nb.cells)
              if c.cell_type == "raw" and c.source == "# BEGIN TESTS"]
     assert tests and all(t.startswith("assert bool(check.") for t in tests)
-    assert "Answer sketch" not in _all_text(nb)
+    assert "For teachers" not in _all_text(nb)
 
 
 def _run(*args, cwd):
@@ -103,7 +103,7 @@ def test_nbgrader_generate_and_autograde(tmp_path):  # ~35 s
     release = nbformat.read(tmp_path / "release" / name / f"{name}.ipynb", as_version=4)
     source = nbformat.read(tmp_path / "source" / name / f"{name}.ipynb", as_version=4)
     text = _all_text(release)
-    assert "Answer sketch" not in text and "BEGIN SOLUTION" not in text
+    assert "For teachers" not in text and "BEGIN SOLUTION" not in text
     assert "** np.asarray(k" not in text  # the 5.1 solution line
     assert "def chain_success(p, k):" in text  # the signature stays
     submissions = {
@@ -134,7 +134,7 @@ def test_otter_assign_and_run(tmp_path):  # ~40 s
     master = write_otter(SOURCE, tmp_path / "src")
     _run("otter", "assign", str(master), "dist", cwd=tmp_path)
     student = nbformat.read(tmp_path / "dist" / "student" / f"{name}.ipynb", as_version=4)
-    assert "Answer sketch" not in _all_text(student)
+    assert "For teachers" not in _all_text(student)
     assert "BEGIN SOLUTION" not in _all_text(student) and "** np.asarray(k" not in _all_text(student)
     (zipfile,) = (tmp_path / "dist" / "autograder").glob("*.zip")
     scores = {}

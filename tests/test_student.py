@@ -23,7 +23,7 @@ def test_regions_become_stubs_that_keep_names_and_signatures():
     out = strip_solutions(SOURCE)
     assert "np.arange" not in out and "a * b" not in out and "for i" not in out
     assert "x = ...  # YOUR CODE HERE" in out
-    assert 'def f(a, b=2):\n    """Double."""\n    ...  # YOUR CODE HERE' in out
+    assert 'def f(a, b=2):\n    """Double."""\n    return ...  # YOUR CODE HERE' in out
     assert out.endswith("check(x, f)")
     compile(out, "<student>", "exec")
 

@@ -285,8 +285,11 @@ def call(function, *args, what: str = "your function"):
     except Exception as err:  # noqa: BLE001
         raise Wrong(f"{what} raised {type(err).__name__}: {err}",
                     "run it on a small example in a new cell to find the failing line") from None
-    if _missing(result):
-        raise Wrong(f"{what} returned {result!r}.", "did you forget the `return` statement?")
+    if result is Ellipsis:
+        raise Wrong(f"{what} is not written yet (it returns the `...` placeholder).",
+                    "complete the function body and re-run its cell")
+    if result is None:
+        raise Wrong(f"{what} returned None.", "did you forget the `return` statement?")
     return result
 
 

@@ -50,6 +50,9 @@ def _as_step(value, what: str):
     """A step (int) or None from a student's answer, or ``Wrong``."""
     if value is None:
         return None
+    if value is Ellipsis:
+        raise Wrong("first_step is not written yet (it returns the `...` placeholder).",
+                    "complete the function body and re-run its cell")
     if isinstance(value, np.ndarray) and value.size == 1:
         value = value.item()
     if isinstance(value, float) and math.isnan(value):
