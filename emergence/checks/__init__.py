@@ -278,8 +278,9 @@ def compare_prediction(guess: float, value: float) -> str:
     return f"You predicted {guess:.3g}; the measurement is {value:.3g}, {verdict}."
 
 
-def call(function, *args, what: str = "your function"):
-    """Call a student's function; turn a crash or a missing ``return`` into ``Wrong``."""
+def call(function, *args, what: str = "your function", none_is_an_answer: bool = False):
+    """Call a student's function; turn a crash or a missing ``return`` into ``Wrong``
+    (``none_is_an_answer`` for exercises whose right answer may be None)."""
     try:
         result = function(*args)
     except Exception as err:  # noqa: BLE001
@@ -288,7 +289,7 @@ def call(function, *args, what: str = "your function"):
     if result is Ellipsis:
         raise Wrong(f"{what} is not written yet (it returns the `...` placeholder).",
                     "complete the function body and re-run its cell")
-    if result is None:
+    if result is None and not none_is_an_answer:
         raise Wrong(f"{what} returned None.", "did you forget the `return` statement?")
     return result
 
@@ -309,12 +310,12 @@ def fmt(a, digits: int = 3) -> str:
     return "[" + ", ".join(items) + (", ...]" if a.size > 12 else "]")
 
 
-def quiet_call(function, *args, what: str):
+def quiet_call(function, *args, what: str, none_is_an_answer: bool = False):
     """``call`` on copies of the arguments, with numpy warnings silenced."""
     args = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        return call(function, *args, what=what)
+        return call(function, *args, what=what, none_is_an_answer=none_is_an_answer)
 
 
 def same(a, b, tol: float = 1e-6) -> bool:

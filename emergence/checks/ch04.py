@@ -29,17 +29,6 @@ N_VOCAB, SEQ_LEN = 8, 20
 
 # ---------------------------------------------------------------- shared helpers
 
-def _call_allowing_none(function, *args, what: str):
-    """Like ``quiet_call``, for functions whose right answer may be None."""
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        try:
-            return function(*args)
-        except Exception as err:  # noqa: BLE001
-            raise Wrong(f"{what} raised {type(err).__name__}: {err}",
-                        "run it on one task in a new cell to find the failing line") from None
-
-
 def _size(value):
     """A size or NaN for None, so that "no model" compares like a number."""
     return np.nan if value is None else float(value)
@@ -122,8 +111,8 @@ def first_size_with_gain(answer):
              for task in table.tasks for thr in THRESHOLDS]
 
     def run(*args):
-        return _call_allowing_none(f, *args, what=f"first_size_with_gain(table, {args[1]!r}, "
-                                   f"{args[2]:g})")
+        return quiet_call(f, *args, what=f"first_size_with_gain(table, {args[1]!r}, {args[2]:g})",
+                          none_is_an_answer=True)
 
     def fallback(failed):
         if all(np.isnan(got) for _, got in failed):
