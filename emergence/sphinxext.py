@@ -207,7 +207,7 @@ def glued_html(path: Path, key: str, outdir: Path, prefix: str) -> str | None:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(raw)
         info = meta.get("image/png", {})
-        alt = html.escape(info.get("alt") or data.get("text/plain", ""))
+        alt = html.escape(info.get("alt", ""))
         return (f'<img src="{prefix}_images/{name}" alt="{alt}" {_size(target, info.get("width"))} '
                 f'loading="lazy" decoding="async">')
     raise ExtensionError(f"glued output {key!r} in {path.name} is neither a demo nor a figure: {sorted(data)}")
