@@ -333,10 +333,12 @@ def same(a, b, tol: float = 1e-6) -> bool:
 
 
 def explain(failed, candidates, tol: float = 1e-6):
-    """The hint of the first mistake that reproduces every failed answer, else None.
+    """The hint of the first mistake that explains the failed answers, else None.
 
     ``failed`` is a list of (case, answer); each candidate is (hint, wrong_function) where
     ``wrong_function(case)`` is what that mistake returns on the case (None: not applicable).
+    A mistake explains the failures when it applies to at least half of them and reproduces
+    every answer it applies to (a mistake may not apply to a case, e.g. an index error).
     """
     for hint, wrong in candidates:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
