@@ -428,6 +428,9 @@ def main():
     ap.add_argument("--threads", type=int, default=None,
                     help="threads for both engines (numpy's BLAS via threadpoolctl, "
                          "torch.set_num_threads); default: as configured (all cores)")
+    ap.add_argument("--fast-threads", type=int, default=None,
+                    help="threads for emergence.nn's elementwise work (nn.fast.configure); "
+                         "default: the engine's default (1)")
     ap.add_argument("--profiles", default="native,haswell",
                     help=f"machine profiles to run, each in a fresh process: {', '.join(PROFILES)}")
     ap.add_argument("--probe", nargs=2, metavar=("CASE", "ENGINE"), help=argparse.SUPPRESS)
@@ -458,6 +461,8 @@ def main():
           f"NPY_DISABLE_CPU_FEATURES={os.environ.get('NPY_DISABLE_CPU_FEATURES', 'unset')}")
     print(f"BLAS: {blas_info()}")
     emergence.setup()   # allocator tuning (and plot style): explicit, never at import
+    if args.fast_threads is not None:
+        nn.fast.configure(threads=args.fast_threads)
     print(f"allocator tuned (mallopt): {nn.tune_allocator()}; fast-path threads for "
           f"elementwise work: {nn.fast.threads()}")
     with open("/proc/loadavg") as f:

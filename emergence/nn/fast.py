@@ -10,14 +10,14 @@ its plain twin (``tests/test_nn_fast.py``), and each trick says what it saves:
   tiny stacked matrix products;
 - embedding gradients are one matrix product with a cached one-hot matrix, not ``np.add.at``;
 - Adam keeps every moment in one flat buffer, so a step is a dozen numpy calls in total;
-- large elementwise work is split over threads (:func:`configure`), in contiguous blocks of
-  whole rows: each element (and each row's reduction) is computed exactly as on one thread,
-  so results are bit-identical whatever the thread count.
+- with :func:`configure` ``(threads=2)``, large elementwise work is split over threads in
+  contiguous blocks of whole rows: each element (and each row's reduction) is computed exactly
+  as on one thread, so results are bit-identical whatever the thread count.  Off by default:
+  on a shared 2-core machine the second thread mostly waited for OpenBLAS's own threads.
 """
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -36,9 +36,7 @@ __all__ = ["configure", "threads", "linear", "embedding", "relu", "gelu", "squar
 # ------------------------------------------------------------------ threads
 
 MAX_THREADS = 64
-_settings = {"threads": min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                            else (os.cpu_count() or 1)),
-             "min_chunk": 1 << 16}
+_settings = {"threads": 1, "min_chunk": 1 << 16}
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
@@ -46,7 +44,9 @@ _pool_lock = threading.Lock()
 def configure(threads: int | None = None, min_chunk: int | None = None) -> dict:
     """Set the threads for elementwise work and the fewest elements worth a thread; the settings.
 
-    ``threads`` (1 … 64; default: the usable cores, at most 4) splits large elementwise work;
+    ``threads`` (1 … 64; default 1) splits large elementwise work over that many threads
+    (measured on a shared 2-core machine, a second thread helped only when the other core
+    was idle, so it is opt-in: ``configure(threads=2)``, or the benchmark's ``--fast-threads``);
     ``min_chunk`` (>= 1024 elements, default 65536) keeps small arrays on one thread,
     where starting a task would cost more than it saves.  Results do not depend on either.
     """
