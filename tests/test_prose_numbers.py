@@ -52,8 +52,8 @@ INLINE = re.compile(
 STRUCTURAL = re.compile(
     r"(?:\b(?:[Cc]hapters?|[Ee]xercises?|[Ff]igures?|Fig\.|[Tt]ables?|[Ss]ections?|[Ss]teps?|"
     r"[Pp]arts?|[Aa]ppendix|App\.|[Ee]q\.|[Ee]quation|[Ll]abs?|[Ee]xamples?|[Qq]uestions?|"
-    r"[Pp]anels?|[Rr]ounds?|[Ll]essons?|[Ss]essions?|[Ww]eeks?|[Cc]ells?|Think!|[Tt]ier)|§|第)\s*"
-    r"\d+(?:\.\d+)*[a-z]?(?:\s*(?:,|and|or|to|–|-|&|和|、)\s*\d+(?:\.\d+)*[a-z]?)*"
+    r"[Pp]anels?|[Ll]ayer|Ch\.?|[Dd]emos?|[Rr]ounds?|[Ll]essons?|[Ss]essions?|[Ww]eeks?|[Cc]ells?|Think!|[Tt]ier)|§|第)\s*"
+    r"(?:[A-H]\.)?\d+(?:\.\d+)*[a-z]?(?:\s*(?:,|and|or|to|–|-|&|和|、)\s*\d+(?:\.\d+)*[a-z]?)*"
 )
 YEAR_IN_CITATION = re.compile(
     r"[A-Z][\w'’\-]+(?:\s+(?:et al\.?|&|and)(?:\s+[A-Z][\w'’\-]+)?)?,?\s*\(?((?:19|20)\d\d)[a-z]?\b"
