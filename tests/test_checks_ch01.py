@@ -112,8 +112,8 @@ def test_reference_solutions_pass(checker, answer):
 
 
 def test_finite_size_reference_passes(widths):
-    assert check.finite_size(widths, fit(widths)).passed
-    assert check.finite_size(list(widths), np.float32(fit(widths))).passed
+    assert check.finite_size(widths, fit(widths), 1.5).passed
+    assert check.finite_size(list(widths), np.float32(fit(widths)), 1.5).passed
     ref_w, ref_slope = check.finite_size_reference()
     assert np.allclose(ref_w, widths) and -0.95 < ref_slope < -0.55
 
@@ -123,7 +123,7 @@ def test_finite_size_accepts_an_honest_simulation_with_other_seeds():
               for L in check.FINITE_SIZE_LS]
     w = np.array([crossing_interp(check.FINITE_SIZE_PS, c, 0.9)
                   - crossing_interp(check.FINITE_SIZE_PS, c, 0.1) for c in curves])
-    assert check.finite_size(w, fit(w)).passed
+    assert check.finite_size(w, fit(w), 1.5).passed
 
 
 # ---------------------------------------------------------------- (b) typical mistakes
@@ -303,7 +303,7 @@ def test_finite_size_width_mistakes(widths):
              (widths_with(cross_nearest), "nearest"), (widths_with(crossing, 0.25, 0.75), "25-75"),
              (widths[:3], "shape"), (widths * 3, "10 % and 90 %")]
     for w, keyword in cases:
-        verdict = check.finite_size(w, -0.75)
+        verdict = check.finite_size(w, -0.75, 1.5)
         assert not verdict.passed and keyword in str(verdict), (keyword, str(verdict))
 
 
@@ -323,7 +323,7 @@ def test_finite_size_slope_mistakes(widths):
     if abs(endpoints - fit(widths)) > 0.011:  # within 0.01 of the fit it is accepted, rightly
         cases.append((endpoints, "all 4 points"))
     for slope, keyword in cases:
-        verdict = check.finite_size(widths, slope)
+        verdict = check.finite_size(widths, slope, 1.5)
         assert not verdict.passed and keyword in str(verdict), (keyword, str(verdict))
 
 
@@ -348,6 +348,6 @@ def test_flow_mistakes(answer, keyword):
                                     [1, 2, np.nan, 4], {"a": 1}, [[1, 2], [3]], np.ones((2, 4))],
                          ids=garbage_id)
 def test_finite_size_garbage(answer, widths):
-    for verdict in (check.finite_size(answer, -0.75), check.finite_size(widths, answer)):
+    for verdict in (check.finite_size(answer, -0.75, 1.5), check.finite_size(widths, answer, 1.5)):
         assert isinstance(verdict, Verdict) and not verdict.passed
-    assert not check.finite_size(answer, answer).passed
+    assert not check.finite_size(answer, answer, 1.5).passed

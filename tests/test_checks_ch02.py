@@ -92,8 +92,8 @@ def test_fit_loglog_references_pass(f):
 
 
 def test_kaplan_reference_passes():
-    assert check.kaplan(LOSS_1E9, GROWTH).passed
-    assert check.kaplan(sc.kaplan_loss_N(1e9), np.exp(-np.log(0.9) / 0.076)).passed
+    assert check.kaplan(LOSS_1E9, GROWTH, 2).passed
+    assert check.kaplan(sc.kaplan_loss_N(1e9), np.exp(-np.log(0.9) / 0.076), 2).passed
 
 
 @pytest.mark.parametrize("f", [chinchilla_optimal, chinchilla_optimal_numeric])
@@ -174,7 +174,7 @@ aN, Nc = K["L(N)", "alpha_N"], K["L(N)", "N_c"]
     (LOSS_1E9, np.exp(-np.log10(0.9) / aN), "mix"),
 ])
 def test_kaplan_mistakes(loss, growth, keyword):
-    verdict = check.kaplan(loss, growth)
+    verdict = check.kaplan(loss, growth, 2)
     assert not verdict.passed and keyword in verdict.hint, verdict
 
 
@@ -286,7 +286,7 @@ def test_garbage_numbers(answer, sweep):
     ranks, counts = learned_answers(sweep)
     mean_loss, exponent = exponent_answers(sweep)
     rh, rb = ratios()
-    verdicts = [check.kaplan(answer, GROWTH), check.kaplan(LOSS_1E9, answer),
+    verdicts = [check.kaplan(answer, GROWTH, 2), check.kaplan(LOSS_1E9, answer, 2),
                 check.tokens_per_parameter(answer, rb, 20), check.tokens_per_parameter(rh, rb, answer),
                 check.learned_subtasks(answer, counts), check.learned_subtasks(ranks, answer),
                 check.sparse_parity_exponent(answer, exponent),

@@ -17,8 +17,9 @@ import warnings
 import numpy as np
 
 from emergence import complex_systems as cs
-from emergence.checks import (Wrong, call, checker, expect_array, expect_function, expect_real, fmt,
-                              judge, outputs, page, quiet_call, same, shape_of)
+from emergence.checks import (Wrong, call, checker, compare_prediction, expect_array, expect_function,
+                              expect_prediction, expect_real, fmt, judge, outputs, page, quiet_call,
+                              same, shape_of)
 
 __all__ = ["crossing", "energy_per_spin", "life_step", "polar_order", "finite_size", "flow",
            "FINITE_SIZE_LS", "FINITE_SIZE_PS", "FINITE_SIZE_TRIALS"]
@@ -532,8 +533,11 @@ def _check_widths(widths):
 
 
 @checker("1.5", reread=page(PAGE, "Finite-size scaling"))
-def finite_size(widths, slope):
-    """Check the 10-90 % widths of the spanning curves and the log-log slope of width against L."""
+def finite_size(widths, slope, guess):
+    """Check the 10-90 % widths of the spanning curves and the log-log slope of width against L,
+    after the student's recorded prediction ``guess`` of how many times narrower the transition
+    gets when L doubles."""
+    guess = expect_prediction(guess, "narrowing_guess")
     w = _check_widths(widths)
     logL, logw = np.log(FINITE_SIZE_LS), np.log(w)
     fit = _slope(logL, logw)
@@ -564,7 +568,7 @@ def finite_size(widths, slope):
     judge(lambda: s, [((), "your widths")], lambda: fit, [(h, lambda v=v: v) for h, v in candidates],
           "a power law is a straight line on log-log axes; fit one through all the points.",
           what="slope", agree=lambda got, want: abs(got - want) <= 0.01, tol=1e-3)
-    return (f"the width shrinks as L^{s:.2f} (theory: L^-0.75, so ν = {-1 / s:.2f} against 4/3). "
+    return (f"{compare_prediction(guess, 2 ** -s)} The width shrinks as L^{s:.2f} (theory: L^-0.75, so ν = {-1 / s:.2f} against 4/3). "
             f"Every doubling of L makes the transition about {1 - 2 ** s:.0%} narrower.")
 
 

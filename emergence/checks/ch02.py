@@ -14,8 +14,9 @@ import numpy as np
 
 from emergence import scaling as sc
 from emergence import sparse_parity as sp
-from emergence.checks import (Wrong, checker, expect_array, expect_function, expect_number,
-                              expect_pair, judge, judge_value, outputs, page)
+from emergence.checks import (Wrong, checker, compare_prediction, expect_array, expect_function,
+                              expect_number, expect_pair, expect_prediction, judge, judge_value,
+                              outputs, page)
 
 __all__ = ["fit_loglog", "kaplan", "chinchilla_optimal", "tokens_per_parameter",
            "learned_subtasks", "sparse_parity_exponent", "CHINCHILLA_BUDGET", "SP_WIDTH",
@@ -110,8 +111,10 @@ def fit_loglog(answer):
 # ---------------------------------------------------------------- 2.2 Kaplan's L(N)
 
 @checker("2.2", reread=page(PAGE, "Kaplan et al. 2020"))
-def kaplan(loss_1e9, growth_for_10pct):
-    """Check L(N) at 1e9 parameters and the factor in N that lowers the loss by 10 %."""
+def kaplan(loss_1e9, growth_for_10pct, guess):
+    """Check L(N) at 1e9 parameters and the factor in N that lowers the loss by 10 %, after the
+    student's recorded prediction ``guess`` of that factor."""
+    guess = expect_prediction(guess, "growth_guess")
     k = sc.kaplan_constants()
     aN, Nc = k["L(N)", "alpha_N"], k["L(N)", "N_c"]
     want = sc.kaplan_loss_N(1e9)
@@ -139,7 +142,7 @@ def kaplan(loss_1e9, growth_for_10pct):
         (bases, float(10 ** (-np.log(0.9) / aN))), (bases, float(np.exp(-np.log10(0.9) / aN))),
     ], "write L(f·N) / L(N) with the power law: N drops out, and what is left is an equation "
        "for f.", what="growth_for_10pct", label="a 10 % lower loss", tol=1e-3)
-    return (f"L(1e9) = {want:.3f} nats/token, and each {want_g:.1f}-fold increase in "
+    return (f"{compare_prediction(guess, want_g)} L(1e9) = {want:.3f} nats/token, and each {want_g:.1f}-fold increase in "
             f"parameters cuts the loss by 10 %: at that rate a 1000-fold larger model lowers "
             f"the loss by only {1 - 1000 ** -aN:.0%}.")
 
