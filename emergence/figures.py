@@ -236,6 +236,16 @@ def show(fig, alt: str, dpi: int = 100, glue: str | None = None) -> None:
         glue_figure(glue, image)
 
 
+def _palette_png(png: bytes) -> bytes:
+    """The same picture in 128 colours: a plot looks the same at a third of the bytes."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.open(io.BytesIO(png)).convert("RGB").quantize(
+        colors=128, method=Image.Quantize.FASTOCTREE).save(out, format="png", optimize=True)
+    return out.getvalue()
+
+
 class StaticFigure:
     """A figure rendered once in the house style: a PNG at 2x its displayed width."""
 
@@ -248,7 +258,7 @@ class StaticFigure:
         clipped = clipped_texts(fig)
         if clipped:
             raise ValueError(f"figure {alt[:60]!r}... has text beyond the canvas: {clipped}")
-        self.png = png_bytes(fig, dpi=2 * self.width / fig.get_figwidth())
+        self.png = _palette_png(png_bytes(fig, dpi=2 * self.width / fig.get_figwidth()))
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         # The printed form stays fixed: the alt text's numbers belong to the image, and a
