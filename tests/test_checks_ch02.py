@@ -104,7 +104,7 @@ def test_chinchilla_optimal_references_pass(f):
 
 def test_tokens_per_parameter_reference_passes():
     rh, rb = ratios()
-    verdict = check.tokens_per_parameter(rh, rb, 20.0)
+    verdict = check.tokens_per_parameter(rh, rb, 20.0, 20)
     assert verdict.passed and "20" in verdict.message, verdict
 
 
@@ -231,7 +231,7 @@ def _ratio(fit, C=BUDGET):
     ((_ratio("hoffmann2022"), _ratio("besiroglu2024"), 0.05), "tokens per parameter"),
 ])
 def test_tokens_per_parameter_mistakes(answers, keyword):
-    verdict = check.tokens_per_parameter(*answers)
+    verdict = check.tokens_per_parameter(*answers, 20)
     assert not verdict.passed and keyword in verdict.hint, verdict
 
 
@@ -287,7 +287,7 @@ def test_garbage_numbers(answer, sweep):
     mean_loss, exponent = exponent_answers(sweep)
     rh, rb = ratios()
     verdicts = [check.kaplan(answer, GROWTH, 2), check.kaplan(LOSS_1E9, answer, 2),
-                check.tokens_per_parameter(answer, rb, 20), check.tokens_per_parameter(rh, rb, answer),
+                check.tokens_per_parameter(answer, rb, 20, 20), check.tokens_per_parameter(rh, rb, answer, 20),
                 check.learned_subtasks(answer, counts), check.learned_subtasks(ranks, answer),
                 check.sparse_parity_exponent(answer, exponent),
                 check.sparse_parity_exponent(mean_loss, answer)]

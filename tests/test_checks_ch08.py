@@ -203,7 +203,7 @@ def _delay_fit():
 
 def test_data_delay_reference():
     _, _, (b, a) = _delay_fit()
-    _passed(check.data_delay(b, np.exp(a + b * np.log(0.3))))
+    _passed(check.data_delay(b, np.exp(a + b * np.log(0.3)), 2))
     assert -4 < b < -2
 
 
@@ -211,7 +211,7 @@ def test_data_delay_reference_from_the_csv_rows():
     rows = [r for r in grokking.load_phase_diagram()
             if r["weight_decay"] == 1.0 and r["outcome"] == "grokked"]
     b, a = np.polyfit(np.log([r["frac"] for r in rows]), np.log([r["step_test95"] for r in rows]), 1)
-    _passed(check.data_delay(b, math.exp(a + b * math.log(0.3))))
+    _passed(check.data_delay(b, math.exp(a + b * math.log(0.3)), 2))
 
 
 @pytest.mark.parametrize("answer, keyword", [
@@ -230,11 +230,11 @@ def test_data_delay_reference_from_the_csv_rows():
 def test_data_delay_mistakes(answer, keyword):
     d, ok, (b, a) = _delay_fit()
     exponent, predicted = answer(d, ok, b, a)
-    _rejected(check.data_delay(exponent, predicted), keyword)
+    _rejected(check.data_delay(exponent, predicted, 2), keyword)
 
 
 def test_data_delay_with_the_onset_step():
     rows = [r for r in grokking.load_phase_diagram()
             if r["weight_decay"] == 1.0 and r["step_onset"] is not None and r["step_test95"] is not None]
     b = np.polyfit(np.log([r["frac"] for r in rows]), np.log([r["step_onset"] for r in rows]), 1)[0]
-    _rejected(check.data_delay(b, 1.0), "onset")
+    _rejected(check.data_delay(b, 1.0, 2), "onset")

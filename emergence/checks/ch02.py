@@ -208,8 +208,11 @@ def chinchilla_optimal(answer):
 # ---------------------------------------------------------------- 2.4 tokens per parameter
 
 @checker("2.4", reread=page(PAGE, "Chinchilla against Gopher"))
-def tokens_per_parameter(ratio_hoffmann, ratio_besiroglu, ratio_chinchilla):
-    """Check D_opt/N_opt at Chinchilla's budget under both fits, and Chinchilla's own D/N."""
+def tokens_per_parameter(ratio_hoffmann, ratio_besiroglu, ratio_chinchilla, guess):
+    """Check D_opt/N_opt at Chinchilla's budget under both fits, and Chinchilla's own D/N, after
+    the student's recorded prediction ``guess`` of the first."""
+    guess = expect_prediction(guess, "ratio_guess")
+
     def ratio(fit, C=CHINCHILLA_BUDGET):
         N, D = sc.compute_optimal(C, fit)
         return D / N
@@ -234,7 +237,8 @@ def tokens_per_parameter(ratio_hoffmann, ratio_besiroglu, ratio_chinchilla):
                 [("that is parameters per token; the question asks for tokens per parameter.",
                   70e9 / 1.4e12)], "Chinchilla was trained with 70e9 parameters on 1.4e12 tokens.",
                 what="ratio_chinchilla", label="Chinchilla", tol=1e-3)
-    return (f"at Chinchilla's budget Eq. 10 as printed wants {ratio('hoffmann2022'):.0f} tokens "
+    return (f"{compare_prediction(guess, ratio('hoffmann2022'))} "
+            f"At Chinchilla's budget Eq. 10 as printed wants {ratio('hoffmann2022'):.0f} tokens "
             f"per parameter and the refit {ratio('besiroglu2024'):.0f}; Chinchilla itself was "
             "trained with 20. Only the refit agrees with the model that was actually trained.")
 

@@ -15,8 +15,9 @@ from emergence import sparse_parity as sp
 from emergence import synthesis as sy
 from emergence import behaviours
 from emergence.curves import loglog_slope
-from emergence.checks import (Wrong, checker, expect_dict, expect_function, expect_real, judge,
-                              judge_value, outputs, page, shape_of)
+from emergence.checks import (Wrong, checker, compare_prediction, expect_dict, expect_function,
+                              expect_prediction, expect_real, judge, judge_value, outputs, page,
+                              shape_of)
 
 __all__ = ["composite_half_scale", "survivors", "match_curves", "rare_subtasks", "data_delay",
            "MATCH", "SP_WIDTH", "DELAY_WEIGHT_DECAY", "DELAY_PREDICT_FRAC", "SURVIVORS"]
@@ -364,9 +365,11 @@ def delay_reference() -> tuple[float, float]:
 
 
 @checker("8.5", reread=page(PAGE, "Less data for a task, later ability"))
-def data_delay(exponent, predicted):
+def data_delay(exponent, predicted, guess):
     """Check the fitted exponent of steps-to-generalise against training fraction and the
-    extrapolated steps at fraction 0.3 (weight decay 1)."""
+    extrapolated steps at fraction 0.3 (weight decay 1), after the student's recorded
+    prediction ``guess`` of how many times longer generalising takes with half the data."""
+    guess = expect_prediction(guess, "halving_guess")
     want_b, want_pred = delay_reference()
     d = sy.grokking_delays(DELAY_WEIGHT_DECAY)
     if isinstance(exponent, np.ndarray | list | tuple) and np.size(exponent) == 2:
@@ -413,7 +416,8 @@ def data_delay(exponent, predicted):
         what="predicted", label=f"fraction {DELAY_PREDICT_FRAC}", tol=1e-4)
     k = int(np.flatnonzero(np.isclose(d["frac"], DELAY_PREDICT_FRAC))[0])
     budget = d["budget"][k]
-    return (f"steps to generalise grow as fraction^{want_b:.2f}, so halving the data multiplies "
+    return (f"{compare_prediction(guess, 2 ** -want_b)} "
+            f"Steps to generalise grow as fraction^{want_b:.2f}, so halving the data multiplies "
             f"the wait by {2 ** -want_b:.1f}. At fraction {DELAY_PREDICT_FRAC} the law predicts "
             f"{want_pred:.0f} steps, beyond the {budget:.0f}-step budget: consistent with that "
             f"run's outcome, '{d['outcome'][k]}'. Three points are a thin basis for a law; treat "
