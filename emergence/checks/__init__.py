@@ -409,21 +409,6 @@ def expect_pair(answer, what: str, names: tuple[str, str]) -> tuple[float, float
     return tuple(expect_real(v, f"{n} from {what}") for v, n in zip(answer, names))
 
 
-def choice(answer, right, options, diagnoses: dict, what: str) -> None:
-    """The choice variant of ``judge``: ``answer`` must equal ``right`` (one of ``options``).
-
-    ``diagnoses`` maps each wrong option to its own diagnosis; the right option is never named.
-    """
-    if _missing(answer):
-        raise Wrong(f"{what} is still empty.", "write the option you chose, as a string")
-    norm = answer.strip().lower() if isinstance(answer, str) else answer
-    if norm not in options:
-        raise Wrong(f"{what} is {answer!r:.40}, not one of the options.",
-                    f"choose one of {', '.join(map(repr, options))}")
-    if norm != right:
-        raise Wrong(f"{what}: {norm!r} is not the best reading.", diagnoses[norm])
-
-
 def shape_of(answer) -> tuple | None:
     """np.shape of an answer, or None for strings and things numpy cannot shape."""
     if isinstance(answer, str | bytes):
