@@ -209,6 +209,16 @@ def test_text_pages_carry_their_figures_and_demos():
     assert article.index('class="emergence-demo"') < article.index("<h2"), "the home page opens with its demo"
 
 
+def test_no_widget_manager_state_or_progress_bars_in_the_book():
+    """Demos are static blocks; training progress bars and the widget manager stay out."""
+    pages = _pages() or _unavailable("the book is not built")
+    for name in pages:
+        text = (HTML / name).read_text(errors="ignore")
+        for leftover in ("application/vnd.jupyter.widget-view+json", "application/vnd.jupyter.widget-state+json",
+                         "jupyter-widgets/embed.js", "IntProgress", "fontawesome/6.5.2/js/all.min.js"):
+            assert leftover not in text, f"{name} still carries {leftover}"
+
+
 def _overflow_and_controls(page) -> dict:
     return page.evaluate("""() => {
         const width = document.documentElement.clientWidth;
