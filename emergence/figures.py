@@ -56,6 +56,20 @@ def size_ticks(ax) -> None:
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: size_label(v)))
 
 
+def line_label(ax, text: str, *, x=None, y=None, color=GREY) -> None:
+    """Name a reference line on the figure itself: a horizontal line (``y``) at its right
+    end, a vertical one (``x``) at its top."""
+    if (x is None) == (y is None):
+        raise ValueError("line_label needs exactly one of x (vertical line) or y (horizontal line)")
+    box = dict(fc="white", ec="none", pad=1, alpha=0.85)  # readable over the curves
+    if y is not None:
+        ax.text(0.99, y, text, transform=ax.get_yaxis_transform(), ha="right", va="bottom",
+                color=color, bbox=box)
+    else:
+        ax.text(x, 0.97, " " + text, transform=ax.get_xaxis_transform(), ha="left", va="top",
+                color=color, bbox=box)
+
+
 def figure(figsize=(6.4, 3.6), ncols: int = 1, nrows: int = 1, dpi: int = 100):
     """A new white-background figure (dark mode keeps it legible) and its axes."""
     fig = Figure(figsize=figsize, dpi=dpi, facecolor="white", layout="constrained")

@@ -73,3 +73,18 @@ def test_titles_wider_than_the_canvas_are_wrapped_not_clipped():
     figures.fit_texts(fig)
     assert figures.clipped_texts(fig) == []
     assert "\n" in fig._suptitle.get_text() and "\n" in ax.get_title()
+
+
+def test_reference_lines_are_named_on_the_figure():
+    fig, ax = figures.figure()
+    ax.plot([0, 1], [0, 1])
+    ax.axhline(0.5)
+    figures.line_label(ax, "chance", y=0.5)
+    figures.line_label(ax, "p_c", x=0.6)
+    assert [t.get_text().strip() for t in ax.texts] == ["chance", "p_c"]
+    fig.canvas.draw()
+    assert figures.clipped_texts(fig) == []
+    with pytest.raises(ValueError, match="exactly one"):
+        figures.line_label(ax, "both", x=0.1, y=0.1)
+    with pytest.raises(ValueError, match="exactly one"):
+        figures.line_label(ax, "neither")

@@ -5,7 +5,7 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 
 from ..curves import first_crossing
-from ..figures import PALETTE
+from ..figures import PALETTE, line_label
 
 SITES = ListedColormap(["#ffffff", "#b8c4d6", PALETTE[1]])  # empty, occupied, spanning cluster
 SPINS = ListedColormap(["#ffffff", "#1f3b63"])
@@ -23,6 +23,7 @@ def draw_percolation(fig, p, L, *, grids, clusters, curves, ps, p_c):
         right.plot(ps, curve, lw=2.5 if size == L else 1, alpha=1 if size == L else 0.35,
                    label=f"L = {size}")
     right.axvline(p_c, color="grey", ls=":", lw=1)
+    line_label(right, f"p_c = {p_c:g}", x=p_c)
     right.plot([p], [np.interp(p, ps, curves[L])], "o", color="black")
     right.set(xlabel="occupancy p", ylabel="P(top–bottom path)", ylim=(-0.03, 1.03))
     right.legend(fontsize=8, loc="lower right")
@@ -43,6 +44,7 @@ def draw_ising(fig, T, *, result, spins, exact_T, exact_m, T_c):
     right.plot(result["T"], result["abs_m"], "o-", ms=3, label="simulation ⟨|m|⟩")
     right.plot(exact_T, exact_m, "--", color="grey", label="Onsager (infinite lattice)")
     right.axvline(T_c, color="grey", ls=":", lw=1)
+    line_label(right, "T_c", x=T_c)
     right.plot([T], [result["abs_m"][k]], "o", color="black", ms=8)
     right.set(xlabel="temperature T", ylabel="|magnetisation| per spin", ylim=(-0.03, 1.03))
     right.legend(fontsize=8)

@@ -7,7 +7,7 @@ from matplotlib import colormaps
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullLocator, ScalarFormatter
 
 from .. import scaling as sc
-from ..figures import PALETTE
+from ..figures import PALETTE, line_label
 
 FIT_LABELS = {"hoffmann2022": "Hoffmann et al. 2022 (Eq. 10)",
               "besiroglu2024": "Besiroglu et al. 2024 (refit)"}
@@ -174,6 +174,7 @@ def draw_loss_curves(fig, vary, log10_fixed, fit, *, fixed_values):
     floor = f.E + (f.B / other ** f.beta if vary_N else f.A / other ** f.alpha)
     left.axhline(floor, color="black", ls="--", lw=1)
     left.axhline(f.E, color="grey", ls=":", lw=1)
+    line_label(left, "irreducible E", y=f.E)
     left.set(xscale="log", yscale="log", ylim=(f.E * 0.97, 8),
              xlabel="parameters N" if vary_N else "tokens D", ylabel="loss (nats/token)")
     title(left, f"{fixed_name} fixed; floor E + {'B/D^β' if vary_N else 'A/N^α'} dashed")
@@ -215,6 +216,7 @@ def draw_sparse_parity(fig, width, *, sweep, fit, seed=0):
         left.plot(run.eval_steps, run.accuracy[:, i], color=cmap(0.9 * i / (shown - 1)),
                   lw=1.6 if i < 8 else 0.8, alpha=0.9 if i < 8 else 0.6)
     left.axhline(0.9, color="grey", ls=":", lw=1)
+    line_label(left, "learned", y=0.9)
     got = np.flatnonzero(run.learned()) + 1
     left.set(xlabel="training step", ylabel="test accuracy per subtask", ylim=(0.35, 1.03))
     title(left, f"width {width}: {len(got)} of {n} subtasks learned")

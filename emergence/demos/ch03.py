@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from .. import behaviours
-from ..figures import GREY, PALETTE, size_label, size_ticks
+from ..figures import GREY, PALETTE, line_label, size_label, size_ticks
 
 def _set_axis(ax, axis: str, xlim) -> None:
     ax.set_xscale("log" if axis == "log" else "linear")
@@ -74,6 +74,7 @@ def draw_distractor(fig, strength, prompting, largest, *, N, chance, heuristic_m
     ax.plot(N, acc[cot], color=PALETTE[0], lw=2.5, label=f"accuracy, {prompting}")
     ax.plot(models, sampled, "o", color=PALETTE[0], ms=4)
     ax.axhline(chance, color=GREY, ls="--", lw=0.8)
+    line_label(ax, "chance", y=chance)
     if largest < N[-1]:
         ax.axvspan(largest, N[-1], color="#dddddd", alpha=0.6, lw=0)
         ax.text(largest * 1.3, 0.03, "not yet trained", fontsize=8, color="#555555")

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import cot
 from ..curves import longest_run
-from ..figures import PALETTE
+from ..figures import PALETTE, line_label
 
 DIRECT, STEP, GUESS = PALETTE[1], PALETTE[0], "grey"
 PUBLISHED_VIEWS = ("GSM8K by model", "gain by model", "zero-shot CoT", "where it starts to help")
@@ -206,6 +206,7 @@ def draw_measured(fig, updates, *, checkpoints, n_states: int = 3):
             label=f"prediction p^k + (1 - p^k)/{n_states}")
     ax.plot(ks, final, "s", color=DIRECT, ms=5, label="measured: final answer right")
     ax.axhline(1 / n_states, color=GUESS, ls=":", lw=1)
+    line_label(ax, "chance", y=1 / n_states, color=GUESS)
     ax.set(xlabel="chain length k", ylabel="fraction of 2,000 test chains", ylim=(0, 1.03),
            title=f"shell game, step model after {updates} updates")
     ax.legend(fontsize=8, loc="upper right")

@@ -6,7 +6,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.patches import Rectangle
 
 from .. import grokking as g
-from ..figures import PALETTE
+from ..figures import PALETTE, line_label
 
 TRAIN, TEST, NORM = PALETTE[0], PALETTE[1], PALETTE[3]
 PHASE_SHADES = {"memorisation": "#e8eef7", "plateau": "#f4f4f4", "generalisation": "#e3f3ea"}
@@ -145,6 +145,7 @@ def draw_phase_diagram(fig, weight_decay, *, rows, runs):
         curve.plot(x, history.test_acc[keep], color=colour, lw=2, label=f"{f:.0%}")
         curve.plot(x, history.train_acc[keep], color=colour, lw=1, ls="--", alpha=0.7)
     curve.axhline(g.TEST_LEVEL, color="grey", lw=0.8, ls=":")
+    line_label(curve, f"test {g.TEST_LEVEL:.0%}", y=g.TEST_LEVEL)
     curve.set(xscale="log", xlabel="training step (log scale)", xlim=(x[0], x[-1]),
               ylabel="test accuracy (train dashed)", ylim=(-0.03, 1.03))
     curve.legend(title="training\nfraction", fontsize=7, title_fontsize=7, loc="upper left",

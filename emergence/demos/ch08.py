@@ -6,7 +6,7 @@ import textwrap
 import numpy as np
 from matplotlib.ticker import FuncFormatter, NullLocator
 
-from ..figures import PALETTE
+from ..figures import PALETTE, line_label
 from ..mirage import wilson_interval
 from ..synthesis import KNOBS, signature
 
@@ -56,6 +56,7 @@ def draw_mechanism(fig, mechanism, setting, *, curves):
         ax.set_title(textwrap.fill(label, 34) + f"\nshape: {shape}", fontsize=9)
         if chosen.chance:
             ax.axhline(chosen.chance, color="grey", ls=":", lw=1)
+            line_label(ax, "chance", y=chosen.chance)
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=7, loc="upper left")
     left.set_ylabel("score")
