@@ -22,13 +22,14 @@ def _steps(history):
 def shade_phases(ax, history) -> dict:
     """Shade memorisation, plateau and generalisation behind ``ax``; return the phases."""
     found = g.phases(history)
+    first = _steps(history)[0][0]  # the log axis starts at the first step after 0
     for name, span in found.items():
-        if span is not None and span[1] > span[0]:
-            low = max(span[0], 1)
+        low = max(span[0], first) if span is not None else None
+        if span is not None and span[1] > low:
             ax.axvspan(low, span[1], color=PHASE_SHADES[name], zorder=0, lw=0)
             ax.text(np.sqrt(low * span[1]), 0.5, name, rotation=90, ha="center", va="center",
                     color="#444444", transform=ax.get_xaxis_transform(), zorder=1,
-                    bbox=dict(fc=PHASE_SHADES[name], ec="none", pad=1, alpha=0.85))
+                    bbox=dict(fc=PHASE_SHADES[name], ec="none", pad=1, alpha=0.85), clip_on=True)
     return found
 
 
