@@ -261,12 +261,12 @@ def runs():
 def test_demo_frames_return_alt_text_from_the_data(runs):
     rows = g.load_phase_diagram()
     png, alt, _ = render_frame(draw.draw_phase_diagram, dict(weight_decay=1.0, rows=rows,
-                                                             runs=runs), figsize=(8, 3.4), dpi=40)
+                                                             runs=runs), figsize=(8, 3.4), dpi=90)
     assert png[8:12] == b"WEBP" and "40%: grokked at step" in alt and "20%: memorised only" in alt
     _, alt, _ = render_frame(draw.draw_training, dict(weight_decay=0.0, runs=runs, frac=0.4),
-                             figsize=(8, 3.2), dpi=40)
+                             figsize=(8, 3.2), dpi=90)
     assert "never reaches 95 %" in alt and "memorised only" in alt
     h = g.train(g.GrokConfig(p=13, frac=0.5, embed=8, hidden=16, steps=20, eval_every=10),
                 keep_embeddings=True, progress=False)
-    _, alt, _ = render_frame(draw.draw_spectrum, dict(step=10, history=h), figsize=(10, 3.3), dpi=40)
+    _, alt, _ = render_frame(draw.draw_spectrum, dict(step=10, history=h), figsize=(10, 3.3), dpi=90)
     assert "Step 10" in alt and "of 6 frequencies" in alt

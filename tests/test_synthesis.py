@@ -176,22 +176,22 @@ def test_demo_frames_draw_and_describe_themselves():
 
     curves = {(m, v): sy.mechanism_curves(m, v) for m in sy.MECHANISMS for v in sy.KNOBS[m][1]}
     _, alt, _ = render_frame(draw.draw_mechanism, dict(mechanism="composite task", setting=4,
-                                                       curves=curves), figsize=(6.4, 3.4), dpi=40)
+                                                       curves=curves), figsize=(6.4, 3.4), dpi=90)
     assert "parts k = 8" in alt and "disappears under the continuous metric" in alt
     _, alt, _ = render_frame(draw.draw_mechanism, dict(mechanism="loss threshold", setting=3,
-                                                       curves=curves), figsize=(6.4, 3.4), dpi=40)
+                                                       curves=curves), figsize=(6.4, 3.4), dpi=90)
     assert "survives" in alt and "falls below the threshold" in alt
     delays = {wd: sy.grokking_delays(wd) for wd in (1.0, 3.0)}
     _, alt, _ = render_frame(draw.draw_rare, dict(frac=0.4, weight_decay=1.0, delays=delays,
                                                   runs=grokking.load_sweep_runs()),
-                             figsize=(6.4, 3.4), dpi=40)
+                             figsize=(6.4, 3.4), dpi=90)
     assert "1392 training pairs" in alt and "step 630" in alt
     cases = sy.claim_cases()
     diagnoses = {k: c.diagnose() for k, c in cases.items()}
     for view in ("log axis", "linear axis", "continuous metric"):
         _, alt, _ = render_frame(draw.draw_claim, dict(case="GPT-3 4-digit addition", view=view,
                                                        cases=cases, diagnoses=diagnoses),
-                                 figsize=(7.2, 3.6), dpi=40)
+                                 figsize=(7.2, 3.6), dpi=90)
         assert view in alt and "Verdict: undecided" in alt
     fig, axes = figure(figsize=(9.6, 5.8), ncols=3, nrows=2)
     alt = draw.draw_match(axes.ravel(), curves={k: sy.mechanism_curves(*v)

@@ -166,9 +166,9 @@ def draw_match(axes, *, curves):
     parts = []
     for ax, (letter, c) in zip(axes, sorted(curves.items())):
         ax.plot(c.x, c.sharp, color=PALETTE[0], lw=2.2, label="all-or-nothing score")
-        dashed = {"composite task": "continuous: one part (a separate skill)",
-                  "exact-match metric": "continuous: per-token probability"}.get(
-                      c.mechanism, "continuous: probability of the right answer")
+        dashed = {"composite task": "one part alone",
+                  "exact-match metric": "per-token probability"}.get(
+                      c.mechanism, "P(right answer)")
         ax.plot(c.x, c.continuous, "--", color=PALETTE[1], lw=1.6, label=dashed)
         for label, (x, y) in c.extra.items():
             if label.startswith("pre-training loss"):
@@ -186,7 +186,7 @@ def draw_match(axes, *, curves):
         _log(ax, plain=c.x_label == "training step")
         ax.set(xlabel=c.x_label, ylim=(-0.03, 1.03), title=f"curve {letter}")
         corner = {"quantised skills": "lower right", "loss threshold": "center right"}
-        ax.legend(fontsize=6.5, loc=corner.get(c.mechanism, "upper left"))
+        ax.legend(fontsize=6.5, loc=corner.get(c.mechanism, "upper left"), frameon=True, framealpha=0.85)
         sharp, cont = signature(c)
         parts.append(f"curve {letter} against {c.x_label}: all-or-nothing score {sharp}, "
                      f"continuous score {cont}")
