@@ -225,12 +225,20 @@ def uses_library(function, targets) -> bool:
         for obj in objects:
             if any(obj is t for t in targets):
                 return True
-            if inspect.ismodule(obj) and any(any(getattr(obj, n, None) is t for t in targets)
+            if inspect.ismodule(obj) and any(any(_attribute(obj, n) is t for t in targets)
                                              for n in names):
                 return True
         return False
 
     return refers(function)
+
+
+def _attribute(module, name: str):
+    """``module.name`` or None, quietly: looking up a name such as ``bool`` on numpy 1.26
+    warns (FutureWarning), which a student would see under their answer."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return getattr(module, name, None)
 
 
 def _has_contents(cell) -> bool:
