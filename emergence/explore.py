@@ -25,7 +25,7 @@ from PIL import Image
 from . import figures
 from ._validate import check_float, check_int
 
-MAX_BYTES = 1_100_000  # keep each demo near the ~1 MB budget of COURSE_DESIGN §4
+MAX_BYTES = 1_100_000  # frames stored per demo: keeps a lab notebook small to load and diff (CONTRIBUTING.md)
 MAX_FRAMES = 60
 TIME_AXES = ("step", "steps", "time", "generation")
 """Parameters that are a time axis: their slider gets a play button (client-side)."""

@@ -84,7 +84,7 @@ def png_bytes(fig, dpi: int = 100) -> bytes:
     return buf.getvalue()
 
 
-# ---------------------------------------------------------------- house style (COURSE_DESIGN §7a)
+# ---------------------------------------------------------------- house style: 2x pixels, text >= 11 px, nothing clipped
 
 MAX_DISPLAY_WIDTH = 688
 """The book's text column in CSS pixels: wider figures are shown scaled down to it."""

@@ -17,7 +17,9 @@ def _text(cell):
 
 
 def test_every_chapter_has_exercises():
-    assert len(EXERCISES) >= 6, EXERCISES
+    labs = sorted(NOTEBOOKS.glob("*_lab.ipynb"))
+    assert len(labs) == 8 and [p.name.split("_")[0] for p in EXERCISES] == \
+        [p.name.split("_")[0] for p in labs], EXERCISES
 
 
 @pytest.mark.parametrize("path", EXERCISES, ids=lambda p: p.stem)
