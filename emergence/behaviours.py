@@ -43,6 +43,15 @@ GPT3_INSTANCES = 2000
 LABELS = ("smooth", "emergent", "u-shaped", "inverse", "flat")
 """What :func:`classify_scaling_curve` can return ("flat" only for curves that do not change)."""
 
+RISE_LEVEL = 0.1
+"""A rise is measured from this fraction of a curve's range to one minus it (10% to 90%)."""
+DIP = 0.25
+"""Default fall and climb, as a fraction of the range, that make a dip count (u-shaped, inverse)."""
+SHARP = 0.5
+"""Default widest rise, as a fraction of the x-range, that counts as sharp (emergent)."""
+LATE = 0.25
+"""Default fraction of the x-range an emergent curve stays below ``RISE_LEVEL`` first."""
+
 
 # ---------------------------------------------------------------- published data
 
@@ -320,8 +329,8 @@ class CurveShape:
     rise_width: float
 
 
-def describe_scaling_curve(x, y, *, log_x: bool = True, dip: float = 0.25, sharp: float = 0.5,
-                           late: float = 0.25, noise: float = 0.0) -> CurveShape:
+def describe_scaling_curve(x, y, *, log_x: bool = True, dip: float = DIP, sharp: float = SHARP,
+                           late: float = LATE, noise: float = 0.0) -> CurveShape:
     """Measure a scaling curve (score ``y`` at scales ``x``) and label its shape.
 
     The rule, applied in order to the curve sorted by x (R = max y - min y, the range):
@@ -335,9 +344,10 @@ def describe_scaling_curve(x, y, *, log_x: bool = True, dip: float = 0.25, sharp
        and U-shapes that have not recovered yet).
     4. Otherwise the curve rises (any dip before its lowest point is too small to count).
        Let f = (y - min y) / R, followed from the lowest point on. **emergent** if f goes from
-       0.1 to 0.9 within at most ``sharp`` of the x-range (a sharp rise) *and* first reaches
-       0.1 only after ``late`` of the x-range (a stretch of small models without the
-       ability); else **smooth**. (With ``noise`` above 0.1 R the two levels move inwards, to
+       ``RISE_LEVEL`` to 1 - ``RISE_LEVEL`` within at most ``sharp`` of the x-range (a sharp
+       rise) *and* first reaches ``RISE_LEVEL`` only after ``late`` of the x-range (a stretch of
+       small models without the ability); else **smooth**. (With ``noise`` above
+       ``RISE_LEVEL`` * R the two levels move inwards, to
        ``noise`` above the floor and below the top: wobbles on the floor do not count as
        the start of the rise.)
 
@@ -379,7 +389,7 @@ def describe_scaling_curve(x, y, *, log_x: bool = True, dip: float = 0.25, sharp
                      f"its best value, which is at point {int(np.argmax(y)) + 1} of {y.size}",
                      rise_start=nan, rise_width=nan)
     f = (y[low:] - y[low]) / spread  # the rise out of the lowest point
-    band = min(max(0.1, noise / spread), 0.5)  # 10% of the range, or the noise if larger
+    band = min(max(RISE_LEVEL, noise / spread), 0.5)  # RISE_LEVEL of the range, or the noise
     t_lo, t_hi = first_crossing(t[low:], f, band), first_crossing(t[low:], f, 1.0 - band)
     span = float(t[-1] - t[0])
     start, width = (t_lo - t[0]) / span, (t_hi - t_lo) / span
@@ -391,8 +401,8 @@ def describe_scaling_curve(x, y, *, log_x: bool = True, dip: float = 0.25, sharp
                  rise_start=float(start), rise_width=float(width))
 
 
-def classify_scaling_curve(x, y, *, log_x: bool = True, dip: float = 0.25, sharp: float = 0.5,
-                           late: float = 0.25, noise: float = 0.0) -> str:
+def classify_scaling_curve(x, y, *, log_x: bool = True, dip: float = DIP, sharp: float = SHARP,
+                           late: float = LATE, noise: float = 0.0) -> str:
     """"smooth", "emergent", "u-shaped" or "inverse" ("flat" if y does not change).
 
     The rule is :func:`describe_scaling_curve`'s; use that to see the numbers behind a label.
