@@ -1,0 +1,339 @@
+"""The Chinese edition's message catalogues: read them, check them against the English,
+and help a translator fill them.
+
+The book is translated with Sphinx's gettext machinery over the same sources. For each
+page and notebook, ``locales/zh_CN/LC_MESSAGES/<book|notebooks>/<name>.po`` pairs every
+paragraph, heading, list item, caption and glossary entry (``msgid``, the MyST source) with
+its translation (``msgstr``). A message is in sync when it is translated, not fuzzy, keeps
+every piece of markup the English has (roles and their targets, glue keys, citations, math,
+inline code, link targets and URLs, emphasis that still parses), and renders each glossary
+term the English uses with one of the glossary's Chinese terms.
+
+Command line (run from the repository)::
+
+    python -m emergence.translations check [PO ...]     # every problem, file:line; exit 1
+    python -m emergence.translations todo PO            # numbered messages still to translate
+    python -m emergence.translations fill PO ANSWERS    # store "[n] translation" blocks
+    python -m emergence.translations stats              # messages per catalogue
+    python -m emergence.translations update             # catalogues follow the English
+"""
+from __future__ import annotations
+
+import collections
+import re
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGUAGE = "zh_CN"
+CATALOGUES = ROOT / "locales" / LANGUAGE / "LC_MESSAGES"
+GLOSSARY = ROOT / "book" / "glossary.md"
+
+# Roles whose whole content is a key that must survive unchanged; for the others (term, ref,
+# numref, doc, eq) only the target after "<" is a key and the title is translated.
+KEY_ROLES = ("glue", "cite")
+URL = re.compile(r"https?://[^\s)>\]]+")
+ENTRY = re.compile(r"^\[(\d+)\] ?", re.M)  # a block in a translator's answers file
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One message out of sync: where it is and what is wrong."""
+
+    path: Path
+    line: int
+    msgid: str
+    what: str
+
+    def __str__(self) -> str:
+        where = self.path.relative_to(ROOT) if self.path.is_relative_to(ROOT) else self.path
+        excerpt = self.msgid if len(self.msgid) <= 90 else self.msgid[:87] + "..."
+        return f"{where}:{self.line}: {self.what}\n    msgid: {excerpt!r}"
+
+
+# ---------------------------------------------------------------------- reading catalogues
+def read(path) -> "babel.messages.catalog.Catalog":  # noqa: F821 (babel is imported lazily)
+    """The catalogue at ``path``; a syntax error raises ValueError naming file and line."""
+    from babel.messages.pofile import PoFileError, read_po
+
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"path: no catalogue at {path}")
+    try:
+        with path.open("rb") as f:
+            return read_po(f, abort_invalid=True, charset="utf-8")
+    except PoFileError as err:  # babel says "... on line N"
+        raise ValueError(f"{path}: invalid catalogue: {err}") from None
+
+
+def write(path, catalog) -> None:
+    """Store ``catalog`` as sphinx-intl does (same wrapping), so diffs stay small."""
+    from sphinx_intl.catalog import dump_po
+
+    dump_po(str(path), catalog, line_width=76)
+
+
+def catalogues(root: Path = CATALOGUES) -> list[Path]:
+    """Every catalogue of the Chinese edition, in a stable order."""
+    return sorted(Path(root).rglob("*.po"))
+
+
+def messages(catalog) -> list:
+    """The catalogue's messages, header left out, in file order (the numbering of ``todo``)."""
+    return [m for m in catalog if m.id]
+
+
+# ---------------------------------------------------------------------------- the markup
+def _parser():
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+    from mdit_py_plugins.myst_role import myst_role_plugin
+
+    return MarkdownIt("commonmark").use(dollarmath_plugin).use(myst_role_plugin)
+
+
+_MD = None
+
+
+def markup(text: str) -> collections.Counter:
+    """The pieces of MyST markup in ``text`` that a translation must keep, with counts.
+
+    Role targets and keys, math, inline code, link targets and URLs compare by content;
+    emphasis and strong compare by count, so a delimiter that no longer parses (CommonMark
+    will not close ``**`` between CJK punctuation and a letter) shows as missing.
+    """
+    global _MD
+    _MD = _MD or _parser()
+    found = collections.Counter()
+    for block in _MD.parse(text):
+        if block.type == "math_block":
+            found["math", " ".join(block.content.split())] += 1
+        for tok in block.children or ():
+            if tok.type == "myst_role":
+                name = tok.meta["name"]
+                if name.startswith(KEY_ROLES):
+                    key = ",".join(sorted(k.strip() for k in tok.content.split(",")))
+                else:
+                    target = re.search(r"<([^<>]+)>\s*$", tok.content)
+                    key = (target.group(1) if target else tok.content).strip().lower()
+                found["role", f"{name}:{key}"] += 1
+            elif tok.type in ("math_inline", "math_inline_double"):
+                found["math", " ".join(tok.content.split())] += 1
+            elif tok.type == "code_inline":
+                found["code", tok.content] += 1
+            elif tok.type == "link_open":
+                found["link", tok.attrs.get("href", "")] += 1
+            elif tok.type in ("strong_open", "em_open"):
+                found[tok.type[:-5], ""] += 1
+            elif tok.type == "text":
+                for url in URL.findall(tok.content):
+                    found["url", url] += 1
+    return found
+
+
+def _describe(piece) -> str:
+    kind, value = piece
+    return {"strong": "**bold**", "em": "*emphasis*"}.get(kind, f"{kind} {value!r}")
+
+
+# ---------------------------------------------------------------------- glossary terms
+@dataclass(frozen=True)
+class Term:
+    """A glossary term: how it shows in English, and the Chinese forms that render it."""
+
+    english: str
+    chinese: tuple[str, ...]
+    pattern: re.Pattern
+
+    def used_in(self, english_text: str) -> bool:
+        return bool(self.pattern.search(english_text))
+
+    def rendered_in(self, chinese_text: str) -> bool:
+        return any(form in chinese_text for form in self.chinese)
+
+
+def _english_pattern(term: str) -> re.Pattern:
+    words = re.split(r"[\s-]+", term)
+    last = words[-1]
+    last = (re.escape(last[:-1]) + "(?:y|ies)") if last.endswith("y") else re.escape(last) + "(?:s|es)?"
+    body = r"[\s-]+".join([*map(re.escape, words[:-1]), last])
+    return re.compile(rf"(?<![\w-]){body}(?![\w-])", re.I)
+
+
+def _chinese_forms(line: str) -> tuple[str, ...]:
+    """``缩放定律 / 伸缩法则（也译作规模法则）`` -> the alternatives, remarks left out; an
+    English name the Chinese keeps (``BIG-bench 基准``, ``Transformer（变换器）``) counts too."""
+    forms = []
+    for alternative in re.split(r"\s*[/／]\s*", line):
+        bare = re.sub(r"（[^）]*）|\([^)]*\)", "", alternative).strip()
+        if bare:
+            forms.append(bare)
+    forms += re.findall(r"[A-Za-z][A-Za-z-]{2,}", line)
+    return tuple(dict.fromkeys(forms))
+
+
+def terms(glossary: Path = GLOSSARY) -> list[Term]:
+    """The glossary's terms with their Chinese (the line ``中文：…`` under each term)."""
+    text = Path(glossary).read_text(encoding="utf-8")
+    found = [Term(m.group(1).strip(), _chinese_forms(m.group(2).strip()), _english_pattern(m.group(1).strip()))
+             for m in re.finditer(r"^(\S[^\n]*)\n  中文：([^\n]*)", text, re.M)]
+    if not found:
+        raise ValueError(f"glossary: no '中文：' lines under the terms of {glossary}")
+    return found
+
+
+def visible_english(text: str) -> str:
+    """The words a reader sees: no math, code, URLs, link targets or role keys."""
+    text = re.sub(r"\$\$.*?\$\$|\$[^$]*\$|`[^`]*`", " ", text, flags=re.S)
+    text = re.sub(r"\{[\w:-]+\}", " ", text)
+    text = re.sub(r"\]\([^)]*\)", "] ", text)
+    text = re.sub(r"<[^<>]*>", " ", text)
+    return URL.sub(" ", text)
+
+
+def needs_words(msgid: str) -> bool:
+    """False for a message with nothing to translate (math, code, keys, numbers only)."""
+    text = re.sub(r"\{(?:glue|cite|numref|eq|ref)[\w:-]*\}`[^`]*`", " ", msgid)
+    return bool(re.search(r"[A-Za-z]{2,}", visible_english(text)))
+
+
+# ------------------------------------------------------------------------------ checking
+def check_message(message, glossary_terms, headwords) -> list[str]:
+    """What is wrong with one translated message (empty when it is in sync)."""
+    if not message.string:
+        return ["untranslated"]
+    wrong = ["fuzzy: the English changed; update the translation and remove the flag"] \
+        if message.fuzzy else []
+    before, after = markup(message.id), markup(message.string)
+    for piece in sorted(before - after):
+        wrong.append(f"translation drops {_describe(piece)}")
+    for piece in sorted(after - before):
+        wrong.append(f"translation adds {_describe(piece)}")
+    if message.id not in headwords:
+        english = visible_english(message.id)
+        for term in glossary_terms:
+            if term.used_in(english) and not term.rendered_in(message.string):
+                wrong.append(f"glossary term {term.english!r} is not rendered as "
+                             f"{' or '.join(term.chinese)}")
+    return wrong
+
+
+def problems(paths=None) -> list[Problem]:
+    """Every message out of sync in the given catalogues (default: all), in file order."""
+    paths = [Path(p) for p in paths] if paths else catalogues()
+    glossary_terms = terms()
+    headwords = {t.english for t in glossary_terms}
+    found = []
+    for path in paths:
+        try:
+            catalog = read(path)
+        except ValueError as err:
+            found.append(Problem(path, 0, "", str(err)))
+            continue
+        for message in messages(catalog):
+            for what in check_message(message, glossary_terms, headwords):
+                found.append(Problem(path, message.lineno, message.id, what))
+    return found
+
+
+# ------------------------------------------------------------------------ for translators
+def prefill(catalog) -> int:
+    """Copy the English where there is nothing to translate; returns how many."""
+    headwords = {t.english for t in terms()}
+    filled = 0
+    for message in messages(catalog):
+        if not message.string and (message.id in headwords or not needs_words(message.id)):
+            message.string = message.id
+            filled += 1
+    return filled
+
+
+def todo(path) -> str:
+    """The messages still to translate (empty or fuzzy), numbered for ``fill``."""
+    catalog = read(path)
+    if prefill(catalog):
+        write(path, catalog)
+    lines = []
+    for n, message in enumerate(messages(catalog)):
+        if message.fuzzy:
+            lines.append(f"[{n}] {message.id}\n    (the English changed; old translation: {message.string})")
+        elif not message.string:
+            lines.append(f"[{n}] {message.id}")
+    return "\n".join(lines)
+
+
+def fill(path, answers: str) -> list[Problem]:
+    """Store the translations in ``answers`` (``[n] text`` blocks); return the problems left."""
+    catalog = read(path)
+    listed = messages(catalog)
+    parts = ENTRY.split(answers)
+    if parts[0].strip():
+        raise ValueError(f"answers: text before the first '[n]' marker: {parts[0][:60]!r}")
+    for number, text in zip(parts[1::2], parts[2::2]):
+        n = int(number)
+        if n >= len(listed):
+            raise ValueError(f"answers: no message [{n}] in {path} (it has {len(listed)})")
+        message = listed[n]
+        lead = message.id[: len(message.id) - len(message.id.lstrip())]
+        trail = message.id[len(message.id.rstrip()):]
+        message.string = lead + text.strip() + trail
+        message.flags.discard("fuzzy")
+    write(path, catalog)
+    return problems([path])
+
+
+def update() -> None:
+    """Extract the English messages (Sphinx's gettext builder) and bring every catalogue up
+    to date: new messages empty, changed ones fuzzy with their old translation."""
+    from sphinx_intl.basic import update as sphinx_intl_update
+
+    with tempfile.TemporaryDirectory() as out:
+        subprocess.run(["jupyter-book", "build", "--builder", "custom", "--custom-builder",
+                        "gettext", "--path-output", out, str(ROOT)], check=True,
+                       stdout=subprocess.DEVNULL)
+        sphinx_intl_update(str(CATALOGUES.parent.parent), str(Path(out) / "_build" / "gettext"),
+                           (LANGUAGE,), line_width=76, jobs=1)
+
+
+def stats() -> str:
+    rows = []
+    for path in catalogues():
+        listed = messages(read(path))
+        done = sum(bool(m.string) and not m.fuzzy for m in listed)
+        rows.append(f"{path.relative_to(CATALOGUES)}: {done}/{len(listed)}")
+    return "\n".join(rows)
+
+
+def main(argv=None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    verb = args.pop(0) if args else "check"
+    if verb == "check":
+        found = problems(args or None)
+        for problem in found:
+            print(problem)
+        print(f"{len(found)} problem(s)")
+        return 1 if found else 0
+    if verb == "todo" and len(args) == 1:
+        print(todo(args[0]))
+        return 0
+    if verb == "fill" and len(args) == 2:
+        found = fill(args[0], Path(args[1]).read_text(encoding="utf-8"))
+        for problem in found:
+            print(problem)
+        print(f"{len(found)} problem(s) left in {args[0]}")
+        return 0
+    if verb == "update":
+        update()
+        return 0
+    if verb == "stats":
+        print(stats())
+        return 0
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
