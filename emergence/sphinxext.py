@@ -12,6 +12,10 @@ widget library.
   block (``static_demo``) whose default frame is a plain ``<img>`` with its alt text; the
   frames are files in ``_demo/`` shared by every page, and ``_static/emergence-demo.js``
   builds the controls. Other widget views (training progress bars) are left out of the book.
+* Two editions (``emergence.editions``): every page links to the same page in the other
+  language. In a translated build, a message of a page with no current translation, or whose
+  translation breaks its markup, is a warning naming the catalogue (so ``-W`` stops the
+  build): a half-translated page is never published silently.
 
 Without npm and without a cache, the build says so loudly and MathJax comes from the CDN.
 """
@@ -30,8 +34,12 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
+from sphinx.transforms import SphinxTransform
 from sphinx.util.docutils import SphinxDirective
+from sphinx.util.i18n import docname_to_domain
+from sphinx.util.nodes import extract_messages
 
+from . import editions, translations
 from .npm import cache_root, npm_package
 
 MATHJAX = ("mathjax", "3.2.2")
@@ -305,14 +313,77 @@ def load_only_what_the_page_needs(app, pagename, templatename, context, doctree)
                                   if "mathjax" not in (getattr(js, "filename", js) or "")]
 
 
+# ------------------------------------------------------------------------ two editions
+def add_language_switch(app, pagename, templatename, context, doctree) -> None:
+    """A header button to the same page in the other edition, and ``hreflang`` links."""
+    here = app.config.language
+    for there, (_, name, lang) in editions.EDITIONS.items():
+        if there == here:
+            continue
+        url = editions.link(pagename, here, there)
+        context["header_buttons"].insert(0, {
+            "type": "link", "url": url, "text": name, "icon": "fas fa-language",
+            "tooltip": name, "label": "language-switch"})
+        context["metatags"] = context.get("metatags", "") + \
+            f'\n<link rel="alternate" hreflang="{lang}" href="{url}" />'
+
+
+def _in_docinfo(node) -> bool:
+    while node is not None:
+        if isinstance(node, nodes.docinfo):
+            return True
+        node = node.parent
+    return False
+
+
+class CatalogueCoverage(SphinxTransform):
+    """In a translated build, warn (naming the catalogue) about every message of the page
+    that its catalogue does not translate, or translates with broken markup."""
+
+    default_priority = 19  # just before Sphinx's Locale transform (20) swaps in translations
+
+    def apply(self, **kwargs) -> None:
+        language = self.config.language
+        if language not in editions.EDITIONS or not editions.folder(language):
+            return
+        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
+        path = Path(self.env.srcdir) / self.config.locale_dirs[0] / language / "LC_MESSAGES" / f"{domain}.po"
+        try:
+            catalog = translations.read(path)
+        except ValueError as err:
+            logger.warning(f"[emergence] {err}", location=self.env.docname)
+            return
+        for node, msgid in extract_messages(self.document):
+            if isinstance(node, nodes.image) or _in_docinfo(node):
+                continue  # figure alt text stays English; docinfo is notebook metadata
+            message = catalog.get(msgid)
+            if message is None or not message.string or message.fuzzy:
+                state = "fuzzy" if message is not None and message.fuzzy else "untranslated"
+                logger.warning(f"[emergence] {state} in {path.relative_to(self.env.srcdir)}: "
+                               f"{msgid[:80]!r}", location=node)
+        for problem in translations.problems([path]):
+            if problem.what not in ("untranslated",) and not problem.what.startswith("fuzzy"):
+                logger.warning(f"[emergence] {problem}", location=self.env.docname)
+
+
 # Markup the theme and docutils emit that axe-core rightly flags, and its accessible form.
-A11Y_FIXES = (
-    # the sidebar's expand/collapse toggles are <summary> elements with only an icon
-    ('<summary><span class="toctree-toggle" role="presentation">',
-     '<summary aria-label="Show or hide this section\'s pages"><span class="toctree-toggle" role="presentation">'),
-    # citation lists claim role="list" but their children are bibliography entries
-    ('<div role="list" class="citation-list">', '<div class="citation-list">'),
-)
+TOGGLE_LABEL = {"en": "Show or hide this section's pages", "zh_CN": "显示或隐藏本节的页面"}
+
+
+def a11y_fixes(language: str) -> tuple:
+    return (
+        # the sidebar's expand/collapse toggles are <summary> elements with only an icon
+        ('<summary><span class="toctree-toggle" role="presentation">',
+         f'<summary aria-label="{html.escape(TOGGLE_LABEL.get(language, TOGGLE_LABEL["en"]))}">'
+         '<span class="toctree-toggle" role="presentation">'),
+        # citation lists claim role="list" but their children are bibliography entries
+        ('<div role="list" class="citation-list">', '<div class="citation-list">'),
+    )
+
+
+# The theme opens header links in a new tab; the language switch stays in this one, and says
+# in which language its label is written.
+SWITCH = re.compile(r'<a href="([^"]*)" target="_blank"\s+class="btn btn-sm btn-language-switch"')
 
 
 # The theme loads FontAwesome twice: the CSS with its web fonts, and a 1.5 MB script that
@@ -321,13 +392,23 @@ FONTAWESOME_JS = re.compile(r'<(?:script|link)[^>]*fontawesome/[^/]+/js/all\.min
 
 
 def fix_accessibility(app, exception) -> None:
-    """Patch the built pages with ``A11Y_FIXES``, and load FontAwesome once."""
+    """Patch the built pages with ``a11y_fixes``, keep the language switch in the tab, and
+    load FontAwesome once."""
     if exception is not None or app.builder.format != "html":
         return
-    for page in Path(app.outdir).rglob("*.html"):
+    outdir = Path(app.outdir)
+    others = [outdir / editions.folder(lang) for lang in editions.EDITIONS
+              if lang != app.config.language and editions.folder(lang)]
+    other_lang = next(attr for lang, (_, _, attr) in editions.EDITIONS.items()
+                      if lang != app.config.language)
+    for page in outdir.rglob("*.html"):
+        if any(page.is_relative_to(other) for other in others):
+            continue  # another edition's page, patched by its own build
         text = original = page.read_text(encoding="utf-8")
-        for bad, good in A11Y_FIXES:
+        for bad, good in a11y_fixes(app.config.language):
             text = text.replace(bad, good)
+        text = SWITCH.sub(rf'<a href="\1" hreflang="{other_lang}" lang="{other_lang}" '
+                          'class="btn btn-sm btn-language-switch"', text)
         text = FONTAWESOME_JS.sub("", text)
         if text != original:
             page.write_text(text, encoding="utf-8")
@@ -338,6 +419,8 @@ def setup(app):
     app.connect("build-finished", fix_accessibility)
     app.connect("doctree-resolved", render_demos)
     app.add_directive("lab-figure", LabFigure)
+    app.add_transform(CatalogueCoverage)
+    app.connect("html-page-context", add_language_switch, priority=502)
     app.connect("html-page-context", dedupe_scripts, priority=900)
     app.connect("html-page-context", load_only_what_the_page_needs, priority=901)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -36,6 +36,7 @@ GLOSSARY = ROOT / "book" / "glossary.md"
 # numref, doc, eq) only the target after "<" is a key and the title is translated.
 KEY_ROLES = ("glue", "cite")
 URL = re.compile(r"https?://[^\s)>\]]+")
+FOOTNOTE = re.compile(r"\[\^[^\]\s]+\]")
 ENTRY = re.compile(r"^\[(\d+)\] ?", re.M)  # a block in a translator's answers file
 
 
@@ -98,6 +99,11 @@ def _parser():
 _MD = None
 
 
+def _math(content: str) -> str:
+    """Math compared without the words of ``\\text{...}``, which a translation may translate."""
+    return " ".join(re.sub(r"\\text\{[^{}]*\}", r"\\text{}", content).split())
+
+
 def markup(text: str) -> collections.Counter:
     """The pieces of MyST markup in ``text`` that a translation must keep, with counts.
 
@@ -110,7 +116,7 @@ def markup(text: str) -> collections.Counter:
     found = collections.Counter()
     for block in _MD.parse(text):
         if block.type == "math_block":
-            found["math", " ".join(block.content.split())] += 1
+            found["math", _math(block.content)] += 1
         for tok in block.children or ():
             if tok.type == "myst_role":
                 name = tok.meta["name"]
@@ -121,7 +127,7 @@ def markup(text: str) -> collections.Counter:
                     key = (target.group(1) if target else tok.content).strip().lower()
                 found["role", f"{name}:{key}"] += 1
             elif tok.type in ("math_inline", "math_inline_double"):
-                found["math", " ".join(tok.content.split())] += 1
+                found["math", _math(tok.content)] += 1
             elif tok.type == "code_inline":
                 found["code", tok.content] += 1
             elif tok.type == "link_open":
@@ -131,6 +137,8 @@ def markup(text: str) -> collections.Counter:
             elif tok.type == "text":
                 for url in URL.findall(tok.content):
                     found["url", url] += 1
+                for note in FOOTNOTE.findall(tok.content):
+                    found["footnote", note] += 1
     return found
 
 
@@ -201,8 +209,10 @@ def needs_words(msgid: str) -> bool:
 
 
 # ------------------------------------------------------------------------------ checking
-def check_message(message, glossary_terms, headwords) -> list[str]:
-    """What is wrong with one translated message (empty when it is in sync)."""
+def check_message(message, glossary_terms, headwords=frozenset()) -> list[str]:
+    """What is wrong with one translated message (empty when it is in sync).
+
+    ``headwords``: messages that may stay English (the glossary page's own headwords)."""
     if not message.string:
         return ["untranslated"]
     wrong = ["fuzzy: the English changed; update the translation and remove the flag"] \
@@ -225,7 +235,6 @@ def problems(paths=None) -> list[Problem]:
     """Every message out of sync in the given catalogues (default: all), in file order."""
     paths = [Path(p) for p in paths] if paths else catalogues()
     glossary_terms = terms()
-    headwords = {t.english for t in glossary_terms}
     found = []
     for path in paths:
         try:
@@ -233,16 +242,24 @@ def problems(paths=None) -> list[Problem]:
         except ValueError as err:
             found.append(Problem(path, 0, "", str(err)))
             continue
+        headwords = _headwords(path, glossary_terms)
         for message in messages(catalog):
             for what in check_message(message, glossary_terms, headwords):
                 found.append(Problem(path, message.lineno, message.id, what))
     return found
 
 
+def _headwords(path: Path, glossary_terms) -> frozenset:
+    """The glossary page keeps its headwords in English (pages link them by that name)."""
+    if Path(path).stem == GLOSSARY.stem:
+        return frozenset(t.english for t in glossary_terms)
+    return frozenset()
+
+
 # ------------------------------------------------------------------------ for translators
-def prefill(catalog) -> int:
+def prefill(catalog, path) -> int:
     """Copy the English where there is nothing to translate; returns how many."""
-    headwords = {t.english for t in terms()}
+    headwords = _headwords(path, terms())
     filled = 0
     for message in messages(catalog):
         if not message.string and (message.id in headwords or not needs_words(message.id)):
@@ -254,7 +271,7 @@ def prefill(catalog) -> int:
 def todo(path) -> str:
     """The messages still to translate (empty or fuzzy), numbered for ``fill``."""
     catalog = read(path)
-    if prefill(catalog):
+    if prefill(catalog, path):
         write(path, catalog)
     lines = []
     for n, message in enumerate(messages(catalog)):

@@ -1,0 +1,69 @@
+"""The book's two editions from one source: English at the site root, Chinese under ``zh/``.
+
+The Chinese edition is the same Sphinx project built with ``language = "zh_CN"``: Sphinx's
+gettext machinery replaces each English message with its translation from ``locales/`` (see
+``emergence.translations``). Demos, figures and glued numbers are the same notebook outputs
+in both editions.
+
+    python -m emergence.editions            # build both (what scripts/build.sh runs)
+    python -m emergence.editions zh_CN      # one edition
+"""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# language -> (folder under _build/html, the name of the language in itself, HTML lang)
+EDITIONS = {"en": ("", "English", "en"), "zh_CN": ("zh", "中文", "zh-CN")}
+
+
+def folder(language: str) -> str:
+    if language not in EDITIONS:
+        raise ValueError(f"language: {language!r} is not one of {sorted(EDITIONS)}")
+    return EDITIONS[language][0]
+
+
+def link(pagename: str, here: str, there: str) -> str:
+    """The relative address of page ``pagename`` of edition ``there``, from edition ``here``."""
+    up = "../" * (pagename.count("/") + bool(folder(here)))
+    return f"{up}{folder(there) + '/' if folder(there) else ''}{pagename}.html"
+
+
+def build(language: str, root: Path = ROOT) -> int:
+    """Build one edition with warnings as errors (and nitpicky references); 0 when clean.
+
+    Like ``jupyter-book build -W -n --keep-going``, with the language set from the start,
+    so Sphinx's own words (search, navigation) are in that language too.
+    """
+    from jupyter_book.sphinx import build_sphinx
+
+    out = Path(root) / "_build" / "html" / folder(language)
+    result = build_sphinx(Path(root), out, noconfig=True, path_config=str(Path(root) / "_config.yml"),
+                          confoverrides={"external_toc_path": str(Path(root) / "_toc.yml"),
+                                         "latex_individualpages": False, "nitpicky": True,
+                                         "language": language},
+                          doctreedir=Path(root) / "_build" / f".doctrees-{language}",
+                          warningiserror=True, keep_going=True)
+    if isinstance(result, Exception):
+        raise RuntimeError(f"the {language} edition failed to build") from result
+    return int(result or 0)
+
+
+def main(argv=None) -> int:
+    languages = list(sys.argv[1:] if argv is None else argv) or list(EDITIONS)
+    for language in languages:
+        folder(language)
+    status = 0
+    for language in languages:
+        start = time.perf_counter()
+        code = build(language)
+        print(f"[emergence] {language} edition: {'built' if code == 0 else 'FAILED'} "
+              f"in {time.perf_counter() - start:.0f} s -> _build/html/{folder(language)}")
+        status = status or code
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
