@@ -7,6 +7,7 @@ in both editions.
 
     python -m emergence.editions            # build both (what scripts/build.sh runs)
     python -m emergence.editions zh_CN      # one edition
+    python -m emergence.editions --out /tmp/b   # into /tmp/b/html (default: _build)
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def link(pagename: str, here: str, there: str) -> str:
     return f"{up}{folder(there) + '/' if folder(there) else ''}{pagename}.html"
 
 
-def build(language: str, root: Path = ROOT) -> int:
+def build(language: str, root: Path = ROOT, out: Path | None = None) -> int:
     """Build one edition with warnings as errors (and nitpicky references); 0 when clean.
 
     Like ``jupyter-book build -W -n --keep-going``, with the language set from the start,
@@ -39,12 +40,12 @@ def build(language: str, root: Path = ROOT) -> int:
     """
     from jupyter_book.sphinx import build_sphinx
 
-    out = Path(root) / "_build" / "html" / folder(language)
-    result = build_sphinx(Path(root), out, noconfig=True, path_config=str(Path(root) / "_config.yml"),
+    out = Path(out or Path(root) / "_build")
+    result = build_sphinx(Path(root), out / "html" / folder(language), noconfig=True, path_config=str(Path(root) / "_config.yml"),
                           confoverrides={"external_toc_path": str(Path(root) / "_toc.yml"),
                                          "latex_individualpages": False, "nitpicky": True,
                                          "language": language},
-                          doctreedir=Path(root) / "_build" / f".doctrees-{language}",
+                          doctreedir=out / f".doctrees-{language}",
                           warningiserror=True, keep_going=True)
     if isinstance(result, Exception):
         raise RuntimeError(f"the {language} edition failed to build") from result
@@ -52,15 +53,23 @@ def build(language: str, root: Path = ROOT) -> int:
 
 
 def main(argv=None) -> int:
-    languages = list(sys.argv[1:] if argv is None else argv) or list(EDITIONS)
+    args = list(sys.argv[1:] if argv is None else argv)
+    out = None
+    if "--out" in args:
+        at = args.index("--out")
+        if at + 1 >= len(args):
+            raise SystemExit("--out: give a folder")
+        out = Path(args.pop(at + 1)).resolve()
+        args.pop(at)
+    languages = args or list(EDITIONS)
     for language in languages:
         folder(language)
     status = 0
     for language in languages:
         start = time.perf_counter()
-        code = build(language)
+        code = build(language, out=out)
         print(f"[emergence] {language} edition: {'built' if code == 0 else 'FAILED'} "
-              f"in {time.perf_counter() - start:.0f} s -> _build/html/{folder(language)}")
+              f"in {time.perf_counter() - start:.0f} s -> {out or '_build'}/html/{folder(language)}")
         status = status or code
     return status
 
