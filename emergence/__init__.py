@@ -39,13 +39,17 @@ Shared by every chapter:
 __version__ = "0.1.0"
 
 
-def setup() -> None:
-    """Prepare this process for the course: the plot style and memory reuse for training.
+def setup(language: str | None = None) -> None:
+    """Prepare this process for the course: the plot style and memory reuse for training, and
+    the language of the exercise checks (``"zh_CN"`` for Chinese; default: the environment's).
 
     Importing the library changes nothing global; notebooks (their setup cell), the notebook
     executor and the benchmark call this once instead.
     """
     from .figures import use_style
+    from .i18n import set_language
     from .nn import tune_allocator
+    if language is not None:
+        set_language(language)
     use_style()
     tune_allocator()

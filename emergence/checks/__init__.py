@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from emergence.i18n import N_, _
+
 
 class Wrong(Exception):
     """Raised inside a checker: the answer is not right; ``hint`` says what to look at."""
@@ -50,9 +52,11 @@ class Verdict:
         return self.passed
 
     def __str__(self) -> str:
-        head = "✅ Correct" if self.passed else "❌ Not yet"
-        text = f"{head} (exercise {self.exercise}): {self.message}"
-        return text + (f"\n   Hint: {self.hint}" if self.hint and not self.passed else "")
+        head = _("✅ Correct") if self.passed else _("❌ Not yet")
+        text = _("{head} (exercise {exercise}): {message}").format(
+            head=head, exercise=self.exercise, message=self.message)
+        return text + ("\n   " + _("Hint: {hint}").format(hint=self.hint)
+                       if self.hint and not self.passed else "")
 
     __repr__ = __str__
 
@@ -76,9 +80,10 @@ def page(chapter_page: str, section: str = "") -> str:
 
 def nudge(exercise: str, reread: str) -> str:
     """The second-tier hint: a stronger push and the section of the text to reread."""
-    where = f" Reread {reread}." if reread else ""
-    return (f"(attempt {FAILURES[exercise]}) Work one small case by hand, where you know the "
-            f"answer, and compare it with what your code returns, line by line.{where}")
+    where = _(" Reread {reread}.").format(reread=reread) if reread else ""
+    return _("(attempt {attempt}) Work one small case by hand, where you know the answer, and "
+             "compare it with what your code returns, line by line.{where}").format(
+        attempt=FAILURES[exercise], where=where)
 
 
 def checker(exercise: str, reread: str = ""):
@@ -96,11 +101,11 @@ def checker(exercise: str, reread: str = ""):
             except Wrong as wrong:
                 verdict = Verdict(exercise, False, wrong.message, wrong.hint)
             except Exception as err:  # noqa: BLE001 -- a student must never see a traceback
-                verdict = Verdict(exercise, False, f"the answer could not be checked "
-                                  f"({type(err).__name__}: {err})",
-                                  "check that your answer has the type the exercise asks for")
+                verdict = Verdict(exercise, False, _("the answer could not be checked "
+                                    "({type}: {err})").format(type=type(err).__name__, err=err),
+                                  _("check that your answer has the type the exercise asks for"))
             else:
-                verdict = Verdict(exercise, True, message or "well done.")
+                verdict = Verdict(exercise, True, message or _("well done."))
                 if os.environ.get(GRADING) == "1":  # shown as text, so that an autograder
                     _show(str(verdict))             # does not read it as a partial score
                     return None
@@ -112,7 +117,7 @@ def checker(exercise: str, reread: str = ""):
                                   + nudge(exercise, reread))
             if os.environ.get(GRADING) == "1":
                 _show(verdict)
-                raise AssertionError(f"exercise {exercise} is not correct yet")
+                raise AssertionError(_("exercise {exercise} is not correct yet").format(exercise=exercise))
             return verdict
 
         def passes(*args, **kwargs) -> bool:
@@ -138,63 +143,66 @@ def _missing(answer) -> bool:
     return answer is None or answer is Ellipsis
 
 
-def expect_number(answer, what: str = "your answer") -> float:
+def expect_number(answer, what: str = N_("your answer")) -> float:
     """``answer`` as a float, or ``Wrong`` saying why it isn't one."""
+    what = _(what)  # the default is marked N_
     if _missing(answer):
-        raise Wrong(f"{what} is still empty.", "replace the `...` with your answer and re-run the cell")
+        raise Wrong(_("{what} is still empty.").format(what=what), _("replace the `...` with your answer and re-run the cell"))
     if isinstance(answer, np.ndarray) and answer.size == 1:
         answer = answer.item()
     if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-        raise Wrong(f"{what} should be a single number, not a {type(answer).__name__}.",
-                    "if you computed an array, pick out the one value the question asks for")
+        raise Wrong(_("{what} should be a single number, not a {type}.").format(what=what, type=type(answer).__name__),
+                    _("if you computed an array, pick out the one value the question asks for"))
     value = float(answer)
     if not np.isfinite(value):
-        raise Wrong(f"{what} is {value}.", "look for a division by zero or a log of zero")
+        raise Wrong(_("{what} is {value}.").format(what=what, value=value), _("look for a division by zero or a log of zero"))
     return value
 
 
-def expect_array(answer, shape: tuple | None = None, what: str = "your answer", *,
+def expect_array(answer, shape: tuple | None = None, what: str = N_("your answer"), *,
                  ndarray: bool = False) -> np.ndarray:
     """``answer`` as a finite float array (of ``shape``, where ``None`` is any size).
 
     ``ndarray=True`` is for prompts that ask for a numpy array: a list or tuple is diagnosed.
     """
+    what = _(what)  # the default is marked N_
     if _missing(answer):
-        raise Wrong(f"{what} is still empty.", "replace the `...` with your answer and re-run the cell")
+        raise Wrong(_("{what} is still empty.").format(what=what), _("replace the `...` with your answer and re-run the cell"))
     if ndarray and isinstance(answer, list | tuple):
-        raise Wrong(f"{what} is a Python {type(answer).__name__}; the exercise asks for a numpy "
-                    "array.", "numpy arrays support the arithmetic and indexing the analysis "
-                    "needs; build the result with numpy operations rather than a list")
+        raise Wrong(_("{what} is a Python {type}; the exercise asks for a numpy "
+                      "array.").format(what=what, type=type(answer).__name__), _("numpy arrays support the arithmetic and indexing the analysis "
+                      "needs; build the result with numpy operations rather than a list"))
     try:
         arr = np.asarray(answer, dtype=float)
     except (TypeError, ValueError):
-        raise Wrong(f"{what} should be an array of numbers, not a {type(answer).__name__}.",
-                    "build it with numpy, e.g. np.array([...])") from None
+        raise Wrong(_("{what} should be an array of numbers, not a {type}.").format(what=what, type=type(answer).__name__),
+                    _("build it with numpy, e.g. np.array([...])")) from None
     if shape is not None and (arr.ndim != len(shape) or any(
             s is not None and s != a for s, a in zip(shape, arr.shape))):
-        want = "×".join("n" if s is None else str(s) for s in shape) or "scalar"
-        raise Wrong(f"{what} has shape {arr.shape}; expected {want}.",
-                    "check which axis you reduced over, and that you kept every entry")
+        want = "×".join("n" if s is None else str(s) for s in shape) or _("scalar")
+        raise Wrong(_("{what} has shape {shape}; expected {want}.").format(what=what, shape=arr.shape, want=want),
+                    _("check which axis you reduced over, and that you kept every entry"))
     if not np.all(np.isfinite(arr)):
-        raise Wrong(f"{what} contains NaN or inf.", "look for a division by zero or a log of zero")
+        raise Wrong(_("{what} contains NaN or inf.").format(what=what), _("look for a division by zero or a log of zero"))
     return arr
 
 
-def expect_function(answer, what: str = "your function", own=()):
+def expect_function(answer, what: str = N_("your function"), own=()):
     """``answer`` if it is callable, else ``Wrong``.
 
     ``own`` lists the library functions the exercise asks the student to re-implement: an
     answer that is one of them, or calls one, gets a friendly "write it yourself".
     """
+    what = _(what)  # the default is marked N_
     if _missing(answer):
-        raise Wrong(f"{what} is not written yet.", "complete the function body and re-run its cell")
+        raise Wrong(_("{what} is not written yet.").format(what=what), _("complete the function body and re-run its cell"))
     if not callable(answer):
-        raise Wrong(f"{what} should be a function, not a {type(answer).__name__}.",
-                    "pass the function itself (its name, no parentheses)")
+        raise Wrong(_("{what} should be a function, not a {type}.").format(what=what, type=type(answer).__name__),
+                    _("pass the function itself (its name, no parentheses)"))
     if own and uses_library(answer, own):
-        raise Wrong(f"{what} uses the course library's own version of this exercise.",
-                    "the point is to write it yourself: use numpy and the ideas of the chapter, "
-                    "not the emergence function that does the same job")
+        raise Wrong(_("{what} uses the course library's own version of this exercise.").format(what=what),
+                    _("the point is to write it yourself: use numpy and the ideas of the chapter, "
+                      "not the emergence function that does the same job"))
     return answer
 
 
@@ -255,50 +263,52 @@ def expect_dict(answer, keys, what: str, example: str) -> dict:
     ``example`` shows the expected form, e.g. ``'{"A": "smooth", "B": ...}'``.
     """
     if _missing(answer):
-        raise Wrong(f"{what} is still empty.", f"fill in the dict: {example}")
+        raise Wrong(_("{what} is still empty.").format(what=what), _("fill in the dict: {example}").format(example=example))
     if not isinstance(answer, dict):
-        raise Wrong(f"{what} should be a dict, not a {type(answer).__name__}.",
-                    f"write it like {example}")
+        raise Wrong(_("{what} should be a dict, not a {type}.").format(what=what, type=type(answer).__name__),
+                    _("write it like {example}").format(example=example))
     missing = [k for k in keys if k not in answer]
     if missing:
-        raise Wrong(f"{what} has no entry for {', '.join(map(str, missing))}.",
-                    f"give one entry for each of {', '.join(map(str, keys))}")
+        raise Wrong(_("{what} has no entry for {map}.").format(what=what, map=', '.join(map(str, missing))),
+                    _("give one entry for each of {map}").format(map=', '.join(map(str, keys))))
     return answer
 
 
-def expect_prediction(guess, what: str = "your prediction") -> float:
+def expect_prediction(guess, what: str = N_("your prediction")) -> float:
     """A recorded prediction (a positive number), or ``Wrong`` asking for one first."""
+    what = _(what)  # the default is marked N_
     if _missing(guess):
-        raise Wrong(f"{what} is still empty.", "write down your prediction before you compute: "
-                    "a guess, not a calculation. Any honest number passes.")
+        raise Wrong(_("{what} is still empty.").format(what=what), _("write down your prediction before you compute: "
+                      "a guess, not a calculation. Any honest number passes."))
     value = expect_number(guess, what)
     if value <= 0:
-        raise Wrong(f"{what} is {value:g}; the quantity is positive.", "guess a positive number")
+        raise Wrong(_("{what} is {value:g}; the quantity is positive.").format(what=what, value=value), _("guess a positive number"))
     return value
 
 
 def compare_prediction(guess: float, value: float) -> str:
     """One sentence comparing a recorded prediction with the measured value."""
     ratio = value / guess
-    verdict = ("close to what you expected" if 2 / 3 <= ratio <= 3 / 2 else
-               f"{ratio:.1f} times what you expected" if ratio > 1 else
-               f"{1 / ratio:.1f} times smaller than you expected")
-    return f"You predicted {guess:.3g}; the measurement is {value:.3g}, {verdict}."
+    verdict = (_("close to what you expected") if 2 / 3 <= ratio <= 3 / 2 else
+               _("{ratio:.1f} times what you expected").format(ratio=ratio) if ratio > 1 else
+               _("{value:.1f} times smaller than you expected").format(value=1 / ratio))
+    return _("You predicted {guess:.3g}; the measurement is {value:.3g}, {verdict}.").format(guess=guess, value=value, verdict=verdict)
 
 
-def call(function, *args, what: str = "your function", none_is_an_answer: bool = False):
+def call(function, *args, what: str = N_("your function"), none_is_an_answer: bool = False):
     """Call a student's function; turn a crash or a missing ``return`` into ``Wrong``
     (``none_is_an_answer`` for exercises whose right answer may be None)."""
+    what = _(what)  # the default is marked N_
     try:
         result = function(*args)
     except Exception as err:  # noqa: BLE001
-        raise Wrong(f"{what} raised {type(err).__name__}: {err}",
-                    "run it on a small example in a new cell to find the failing line") from None
+        raise Wrong(_("{what} raised {type}: {err}").format(what=what, type=type(err).__name__, err=err),
+                    _("run it on a small example in a new cell to find the failing line")) from None
     if result is Ellipsis:
-        raise Wrong(f"{what} is not written yet (it returns the `...` placeholder).",
-                    "complete the function body and re-run its cell")
+        raise Wrong(_("{what} is not written yet (it returns the `...` placeholder).").format(what=what),
+                    _("complete the function body and re-run its cell"))
     if result is None and not none_is_an_answer:
-        raise Wrong(f"{what} returned None.", "did you forget the `return` statement?")
+        raise Wrong(_("{what} returned None.").format(what=what), _("did you forget the `return` statement?"))
     return result
 
 
@@ -376,7 +386,7 @@ def judge(result, cases, reference, mistakes=(), fallback: str = "", *, what: st
     Raises ``Wrong`` naming the first failing case and what the answer gave there, never the
     expected value. Pair and choice answers use ``read=expect_pair`` or ``agree=operator.eq``.
     """
-    read = read or (lambda out, label: expect_real(out, f"{what} on {label}"))
+    read = read or (lambda out, label: expect_real(out, _("{what} on {label}").format(what=what, label=label)))
     agree = agree or (lambda got, want: same(got, want, tol))
     failed, first = [], None
     for args, label in cases:
@@ -390,13 +400,14 @@ def judge(result, cases, reference, mistakes=(), fallback: str = "", *, what: st
             fallback = fallback(failed)
         label, got = first
         shown = got if isinstance(got, str) else fmt(got, 5)
-        more = f" (and {len(failed) - 1} more of the {len(cases)} cases)" if len(failed) > 1 else ""
-        raise Wrong(f"{what} gives {shown} on {label}: not right{more}.", hint or fallback)
+        more = _(" (and {n_failed} more of the {n_cases} cases)").format(n_failed=len(failed) - 1, n_cases=len(cases)) if len(failed) > 1 else ""
+        raise Wrong(_("{what} gives {shown} on {label}: not right{more}.").format(what=what, shown=shown, label=label, more=more), hint or fallback)
 
 
-def judge_value(value, want, mistakes, fallback, *, what: str, label: str = "this answer",
+def judge_value(value, want, mistakes, fallback, *, what: str, label: str = N_("this answer"),
                 tol: float = 1e-6, agree=None) -> None:
     """``judge`` for one already-validated value; ``mistakes`` are (hint, the value it gives)."""
+    label = _(label)  # the default is marked N_
     judge(lambda: value, [((), label)], lambda: want, [(h, lambda v=v: v) for h, v in mistakes],
           fallback, what=what, read=lambda out, _: out, agree=agree, tol=tol)
 
@@ -411,10 +422,10 @@ def expect_pair(answer, what: str, names: tuple[str, str]) -> tuple[float, float
     if isinstance(answer, np.ndarray) and answer.shape == (2,):
         answer = tuple(answer)
     if not isinstance(answer, tuple | list) or len(answer) != 2:
-        raise Wrong(f"{what} should be a pair ({names[0]}, {names[1]}), not "
-                    f"{type(answer).__name__}.", f"return the two numbers as a tuple: "
-                    f"return {names[0]}, {names[1]}")
-    return tuple(expect_real(v, f"{n} from {what}") for v, n in zip(answer, names))
+        raise Wrong(_("{what} should be a pair ({names}, {names2}), not "
+                      "{type}.").format(what=what, names=names[0], names2=names[1], type=type(answer).__name__), _("return the two numbers as a tuple: "
+                      "return {names}, {names2}").format(names=names[0], names2=names[1]))
+    return tuple(expect_real(v, _("{n} from {what}").format(n=n, what=what)) for v, n in zip(answer, names))
 
 
 def shape_of(answer) -> tuple | None:
@@ -431,6 +442,6 @@ def expect_real(answer, what: str) -> float:
     """A student's scalar result, with a specific word for complex numbers and 2-vectors."""
     if isinstance(answer, complex) or (isinstance(answer, np.ndarray | np.generic)
                                        and np.iscomplexobj(answer)):
-        raise Wrong(f"{what} is a complex number ({answer}).",
-                    "take its absolute value (np.abs) to get a real length.")
+        raise Wrong(_("{what} is a complex number ({answer}).").format(what=what, answer=answer),
+                    _("take its absolute value (np.abs) to get a real length."))
     return expect_number(answer, what)

@@ -18,6 +18,7 @@ import numpy as np
 from emergence import behaviours, icl, induction
 from emergence.checks import (Wrong, checker, expect_function, expect_number, judge, outputs, page,
                               quiet_call)
+from emergence.i18n import _
 
 __all__ = ["first_size_with_gain", "posterior_after", "icl_score", "previous_token_head",
            "induction_head", "N_VOCAB", "SEQ_LEN"]
@@ -76,30 +77,30 @@ def _wrong_first_sizes(table):
         return float(t.params[np.argmax(hit)]) if hit.any() else None
 
     return [
-        ("you returned the position of the model in the table (an index), not its parameter "
-         "count.", index),
-        ("that is the gain of one example (one-shot minus zero-shot); the exercise asks about "
-         "few-shot, 50 examples.", lambda t, task, thr: _first_size(t, task, thr, "one-shot")),
-        ("the gain is few-shot minus zero-shot, in that order.",
+        (_("you returned the position of the model in the table (an index), not its parameter "
+           "count."), index),
+        (_("that is the gain of one example (one-shot minus zero-shot); the exercise asks about "
+           "few-shot, 50 examples."), lambda t, task, thr: _first_size(t, task, thr, "one-shot")),
+        (_("the gain is few-shot minus zero-shot, in that order."),
          lambda t, task, thr: _first_size(t, task, thr, "zero-shot", "few-shot")),
-        ("you compared the few-shot accuracy itself with the threshold; the exercise is about "
-         "the gain over zero-shot.", accuracy),
-        ("you compared the ratio few-shot / zero-shot with the threshold; the gain is a "
-         "difference in percentage points.", ratio),
-        ("you returned the largest model above the threshold; the exercise asks for the "
-         "smallest (the first as size grows).", last),
-        ("you returned the model with the largest gain; the exercise asks for the smallest model "
-         "whose gain reaches the threshold.", largest_gain),
-        ("'at least' includes equality.", strict),
+        (_("you compared the few-shot accuracy itself with the threshold; the exercise is about "
+           "the gain over zero-shot."), accuracy),
+        (_("you compared the ratio few-shot / zero-shot with the threshold; the gain is a "
+           "difference in percentage points."), ratio),
+        (_("you returned the largest model above the threshold; the exercise asks for the "
+           "smallest (the first as size grows)."), last),
+        (_("you returned the model with the largest gain; the exercise asks for the smallest model "
+           "whose gain reaches the threshold."), largest_gain),
+        (_("'at least' includes equality."), strict),
     ]
 
 
 def _read_size(out, label):
     if isinstance(out, str):
-        raise Wrong(f"first_size_with_gain returned the string {out!r:.30} for {label}.",
-                    "return the model's parameter count (a number from table.params), not its "
-                    "name.")
-    return _size(None if out is None else expect_number(out, f"the answer for {label}"))
+        raise Wrong(_("first_size_with_gain returned the string {out!r:.30} for {label}.").format(out=out, label=label),
+                    _("return the model's parameter count (a number from table.params), not its "
+                      "name."))
+    return _size(None if out is None else expect_number(out, _("the answer for {label}").format(label=label)))
 
 
 @checker("4.1", reread=page(PAGE, "How the benefit grows with scale"))
@@ -107,7 +108,7 @@ def first_size_with_gain(answer):
     """Check ``first_size_with_gain(table, task, threshold)`` on every task and several thresholds."""
     f = expect_function(answer, "first_size_with_gain")
     table = behaviours.gpt3_shots()
-    cases = [((table, task, thr), f"{task} at threshold {thr:g}")
+    cases = [((table, task, thr), _("{task} at threshold {thr:g}").format(task=task, thr=thr))
              for task in table.tasks for thr in THRESHOLDS]
 
     def run(*args):
@@ -116,19 +117,19 @@ def first_size_with_gain(answer):
 
     def fallback(failed):
         if all(np.isnan(got) for _, got in failed):
-            return ("it returned None where some model does reach the threshold: did you forget "
-                    "the `return` statement?")
+            return (_("it returned None where some model does reach the threshold: did you forget "
+                      "the `return` statement?"))
         if all(_first_size(*case) is None for case, _ in failed):
-            return "when no model reaches the threshold there is no size to return (not 0, -1 or NaN)."
-        return ("for one task, list the models from small to large with their gain, and find "
-                "the first that reaches the threshold.")
+            return _("when no model reaches the threshold there is no size to return (not 0, -1 or NaN).")
+        return (_("for one task, list the models from small to large with their gain, and find "
+                  "the first that reaches the threshold."))
 
     judge(run, cases, lambda *a: _size(_first_size(*a)),
           [(h, lambda *a, w=w: _size(w(*a))) for h, w in _wrong_first_sizes(table)], fallback,
           what="first_size_with_gain", read=_read_size, agree=_agree_or_both_none, tol=1e-9)
     two, four = (_first_size(table, task, 10.0) / 1e9 for task in ("2D+", "4D+"))
-    return (f"right on all {len(cases)} cases. Fifty examples add at least 10 points on 2D+ "
-            f"from {two:g}B parameters on, and on 4D+ only at {four:g}B.")
+    return (_("right on all {n_cases} cases. Fifty examples add at least 10 points on 2D+ "
+              "from {two:g}B parameters on, and on 4D+ only at {four:g}B.").format(n_cases=len(cases), two=two, four=four))
 
 
 # ---------------------------------------------------------------- 4.2 exact posterior
@@ -142,22 +143,22 @@ def _posterior_cases():
     random_prior = rng.dirichlet(np.ones(len(names)))
     cases = [
         (uniform, labels, np.array([9, 4, 12, 3]), labels[2][[9, 4, 12, 3]], 0.05,
-         "the worked example"),
+         _("the worked example")),
         (uniform, labels, np.array([], dtype=int), np.array([], dtype=bool), 0.05,
-         "no examples at all"),
+         _("no examples at all")),
         (skewed, labels, np.array([4, 8]), np.array([True, True]), 0.05,
-         "a prior favouring 'multiple of 4'"),
+         _("a prior favouring 'multiple of 4'")),
         (skewed, labels, np.array([4, 8, 2, 6]), np.array([True, True, True, True]), 0.05,
-         "evidence against the favoured rule"),
+         _("evidence against the favoured rule")),
         (zero, labels, np.array([8, 9, 10]), np.array([True, True, True]), 0.1,
-         "a prior that rules out '8 or more'"),
+         _("a prior that rules out '8 or more'")),
         (random_prior, labels, np.array([2, 3, 5, 9, 11]),
-         np.array([True, True, True, False, True]), 0.2, "a random prior and noise 0.2"),
+         np.array([True, True, True, False, True]), 0.2, _("a random prior and noise 0.2")),
         (uniform, labels, np.array([0, 1, 4, 9, 4]), np.array([True, True, True, True, False]),
-         0.05, "a contradictory example (4 labelled both ways)"),
+         0.05, _("a contradictory example (4 labelled both ways)")),
     ]
     xs, ys = icl.sample_demonstrations(labels, 4, 12, seed=3)
-    cases.append((random_prior, labels, xs[0], ys[0], 0.02, "12 random examples of 'prime'"))
+    cases.append((random_prior, labels, xs[0], ys[0], 0.02, _("12 random examples of 'prime'")))
     return cases
 
 
@@ -173,26 +174,26 @@ def _wrong_posteriors():
 
     ref = lambda p, lb, xs, ys, e: icl.posterior(p, lb, xs, ys, e)[-1]  # noqa: E731
     return [
-        ("the posterior must sum to 1 over the concepts.",
+        (_("the posterior must sum to 1 over the concepts."),
          lambda p, lb, xs, ys, e: p * product(p, lb, xs, ys, e)),
-        ("you left out the prior.",
+        (_("you left out the prior."),
          lambda p, lb, xs, ys, e: normalise(product(p, lb, xs, ys, e))),
-        ("agreeing and disagreeing examples are swapped: an example that agrees with the "
-         "concept should be the likely one.",
+        (_("agreeing and disagreeing examples are swapped: an example that agrees with the "
+           "concept should be the likely one."),
          lambda p, lb, xs, ys, e: normalise(p * product(p, lb, xs, ys, e, e, 1 - e))),
-        ("you used a 0/1 likelihood (concept consistent or not); with label noise an "
-         "inconsistent example is unlikely, not impossible.",
+        (_("you used a 0/1 likelihood (concept consistent or not); with label noise an "
+           "inconsistent example is unlikely, not impossible."),
          lambda p, lb, xs, ys, e: normalise(p * product(p, lb, xs, ys, e, 1.0, 0.0))),
-        ("you used only the last example; every example is evidence.",
+        (_("you used only the last example; every example is evidence."),
          lambda p, lb, xs, ys, e: ref(p, lb, xs[-1:], ys[-1:], e)),
-        ("you added the likelihoods of the examples; independent pieces of evidence do not "
-         "add.",
+        (_("you added the likelihoods of the examples; independent pieces of evidence do not "
+           "add."),
          lambda p, lb, xs, ys, e: normalise(p * np.where(lb[:, xs] == ys[None, :], 1 - e,
                                                          e).sum(axis=1))),
-        ("you returned the likelihood of each example rather than the posterior over concepts.",
+        (_("you returned the likelihood of each example rather than the posterior over concepts."),
          lambda p, lb, xs, ys, e: np.where(lb[:, xs] == ys[None, :], 1 - e, e)),
-        ("your answer is the posterior after every prefix; the exercise asks for the one "
-         "after all k examples.",
+        (_("your answer is the posterior after every prefix; the exercise asks for the one "
+           "after all k examples."),
          lambda p, lb, xs, ys, e: icl.posterior(p, lb, xs, ys, e)),
     ]
 
@@ -201,20 +202,20 @@ def _read_posterior(out, label):
     try:
         got = np.asarray(out, dtype=float)
     except (TypeError, ValueError):
-        raise Wrong(f"posterior_after returned a {type(out).__name__} for {label}.",
-                    "return a numpy array with one probability per concept.") from None
+        raise Wrong(_("posterior_after returned a {type} for {label}.").format(type=type(out).__name__, label=label),
+                    _("return a numpy array with one probability per concept.")) from None
     return got
 
 
 def _posterior_fallback(failed):
     shapes = {np.shape(ans) for _, ans in failed}
     if any(s != (6,) for s in shapes):
-        return f"return one probability per concept: an array of shape (6,), not {shapes.pop()}."
+        return _("return one probability per concept: an array of shape (6,), not {pop}.").format(pop=shapes.pop())
     if any(np.any(np.isnan(a)) for _, a in failed):
-        return ("your answer contains NaN: think about what the evidence of zero examples is, "
-                "and avoid log(0).")
-    return ("apply Bayes' rule to one concept by hand on the worked example: its prior, the "
-            "probability of each example under it, and the normalisation.")
+        return (_("your answer contains NaN: think about what the evidence of zero examples is, "
+                  "and avoid log(0)."))
+    return (_("apply Bayes' rule to one concept by hand on the worked example: its prior, the "
+              "probability of each example under it, and the normalisation."))
 
 
 @checker("4.2", reread=page(PAGE, "In-context learning as implicit Bayesian inference"))
@@ -226,8 +227,8 @@ def posterior_after(answer):
           lambda *a: icl.posterior(*a)[-1], _wrong_posteriors(), _posterior_fallback,
           what="posterior_after", read=_read_posterior,
           agree=lambda got, want: got.shape == want.shape and bool(np.allclose(got, want)))
-    return (f"exact on {len(cases)} prompts, including ones with no examples, a zero prior and "
-            "a contradictory example.")
+    return (_("exact on {n_cases} prompts, including ones with no examples, a zero prior and "
+              "a contradictory example.").format(n_cases=len(cases)))
 
 
 # ---------------------------------------------------------------- 4.3 ICL score
@@ -244,34 +245,34 @@ def _icl_cases():
     flat[:, 0] = np.nan
     runs = induction.load_runs()
     run = runs["two_layer_seed0"]
-    tokens, _ = induction.repeated_sequences(64, 32, 64, seed=5)
+    tokens, _skip = induction.repeated_sequences(64, 32, 64, seed=5)
     model = induction.attention_only_transformer(64, 32, seed=0)  # untrained
     real = induction.token_losses(model, tokens)
     return [
-        ((ramp, 2, 10), "a falling loss curve (early = 2, late = 10)"),
-        ((ramp, 1, 11), "the same curve, early = 1 and late = 11"),
-        ((flat, 3, 15), "a flat loss curve (no in-context learning)"),
-        ((real, 3, 31), "an untrained transformer's losses on 64 sequences"),
-        ((real, 5, 20), "the same losses, early = 5 and late = 20"),
+        ((ramp, 2, 10), _("a falling loss curve (early = 2, late = 10)")),
+        ((ramp, 1, 11), _("the same curve, early = 1 and late = 11")),
+        ((flat, 3, 15), _("a flat loss curve (no in-context learning)")),
+        ((real, 3, 31), _("an untrained transformer's losses on 64 sequences")),
+        ((real, 5, 20), _("the same losses, early = 5 and late = 20")),
         ((np.repeat(run.position_loss[-1:], 3, axis=0), 3, 31),
-         "three copies of the trained model's mean losses"),
+         _("three copies of the trained model's mean losses")),
     ]
 
 
 def _wrong_scores():
     return [
-        ("the sign is reversed: learning from context should give a negative score.",
+        (_("the sign is reversed: learning from context should give a negative score."),
          lambda x, e, l: _score(x, l, e)),
-        ("off by one: losses[:, t] is already the loss on token t (column 0, the first token, "
-         "has no loss).", lambda x, e, l: _score(x, e - 1, l - 1)),
-        ("off by one: losses[:, t] is already the loss on token t.",
+        (_("off by one: losses[:, t] is already the loss on token t (column 0, the first token, "
+           "has no loss)."), lambda x, e, l: _score(x, e - 1, l - 1)),
+        (_("off by one: losses[:, t] is already the loss on token t."),
          lambda x, e, l: _score(x, e + 1, l + 1) if l + 1 < x.shape[1] else None),
-        ("you used the last token; use the `late` argument.",
+        (_("you used the last token; use the `late` argument."),
          lambda x, e, l: _score(x, e, -1)),
-        ("you divided the losses; the score is a difference (in nats).",
+        (_("you divided the losses; the score is a difference (in nats)."),
          lambda x, e, l: float(np.mean(x[:, l]) / np.mean(x[:, e]))),
-        ("you averaged the losses over a range of positions; the score compares two single "
-         "positions.",
+        (_("you averaged the losses over a range of positions; the score compares two single "
+           "positions."),
          lambda x, e, l: float(np.nanmean(x[:, e:l + 1]) - np.nanmean(x[:, 1:e + 1]))),
     ]
 
@@ -285,28 +286,28 @@ def icl_score(answer):
     def read(out, label):
         n_seq, n_pos = dict((lbl, x.shape) for (x, _, _), lbl in cases)[label]
         if np.ndim(out) == 1 and np.shape(out)[0] == n_seq:
-            raise Wrong(f"icl_score returned one number per sequence ({n_seq}) for {label}.",
-                        "the score is one number for the whole array of sequences.")
+            raise Wrong(_("icl_score returned one number per sequence ({n_seq}) for {label}.").format(n_seq=n_seq, label=label),
+                        _("the score is one number for the whole array of sequences."))
         if np.ndim(out) == 1 and np.shape(out)[0] == n_pos:
-            raise Wrong(f"icl_score returned one number per position for {label}.",
-                        "the score is one number: average over the sequences, not over "
-                        "positions.")
+            raise Wrong(_("icl_score returned one number per position for {label}.").format(label=label),
+                        _("the score is one number: average over the sequences, not over "
+                          "positions."))
         return np.nan if isinstance(out, float | np.floating) and np.isnan(out) else \
-            expect_number(out, f"icl_score on {label}")
+            expect_number(out, _("icl_score on {label}").format(label=label))
 
     def fallback(failed):
         if any(np.isnan(ans) for _, ans in failed):
-            return ("your score is NaN on some arrays: column 0 is NaN (the first token has no "
-                    "context), and your score uses it.")
-        return "compare the mean loss at two positions: the late one and the early one."
+            return (_("your score is NaN on some arrays: column 0 is NaN (the first token has no "
+                      "context), and your score uses it."))
+        return _("compare the mean loss at two positions: the late one and the early one.")
 
     judge(outputs(f, "icl_score(losses, early, late)"), cases, _score, _wrong_scores(),
           fallback, what="icl_score", read=read,
           agree=lambda got, want: bool(np.isclose(got, want, rtol=1e-6, atol=1e-9)))
     trained = induction.load_runs()["two_layer_seed0"]
-    return (f"right on {len(cases)} loss arrays. A model that ignores its context scores about "
-            f"0; the lab's two-layer model reaches {trained.icl[-1]:.1f} nats after "
-            f"{trained.eval_steps[-1]} steps.")
+    return (_("right on {n_cases} loss arrays. A model that ignores its context scores about "
+              "0; the lab's two-layer model reaches {icl:.1f} nats after "
+              "{eval_steps} steps.").format(n_cases=len(cases), icl=trained.icl[-1], eval_steps=trained.eval_steps[-1]))
 
 
 # ---------------------------------------------------------------- 4.4 / 4.5 circuits by hand
@@ -337,25 +338,25 @@ def _circuits(function, name: str, sizes) -> tuple[np.ndarray, np.ndarray]:
     except Wrong as wrong:
         raise Wrong(wrong.message + _layout_note(sizes), wrong.hint) from None
     if not isinstance(out, tuple | list) or len(out) != 2:
-        raise Wrong(f"{name}(layout) returned {type(out).__name__} "
-                    f"{'of length ' + str(len(out)) if isinstance(out, tuple | list) else ''}"
-                    "; it must return two matrices, (qk, ov).", "end with `return qk, ov`.")
+        raise Wrong(_("{name}(layout) returned {type} "
+                      "{value}"
+                      "; it must return two matrices, (qk, ov).").format(name=name, type=type(out).__name__, value='of length ' + str(len(out)) if isinstance(out, tuple | list) else ''), _("end with `return qk, ov`."))
     d = layout["d_model"]
     mats = []
     for label, value in zip(("qk", "ov"), out):
         try:
             m = np.asarray(value, dtype=float)
         except (TypeError, ValueError):
-            raise Wrong(f"the {label} matrix from {name} is a {type(value).__name__}, not a matrix "
-                        "of numbers.", "build a d × d array of numbers and set blocks of it.") from None
+            raise Wrong(_("the {label} matrix from {name} is a {type}, not a matrix "
+                          "of numbers.").format(label=label, name=name, type=type(value).__name__), _("build a d × d array of numbers and set blocks of it.")) from None
         if m.shape != (d, d):
-            extra = (" (for the second layout the check tries: build the matrices from the "
-                     "layout's sizes, not from N_VOCAB and SEQ_LEN)" if sizes != LAYOUTS[0] else "")
-            raise Wrong(f"the {label} matrix from {name} has shape {m.shape}; it must be ({d}, {d})"
-                        f"{extra}.", "the matrices act on the model's d = layout['d_model'] dimensions.")
+            extra = (_(" (for the second layout the check tries: build the matrices from the "
+                       "layout's sizes, not from N_VOCAB and SEQ_LEN)") if sizes != LAYOUTS[0] else "")
+            raise Wrong(_("the {label} matrix from {name} has shape {shape}; it must be ({d}, {d})"
+                          "{extra}.").format(label=label, name=name, shape=m.shape, d=d, extra=extra), _("the matrices act on the model's d = layout['d_model'] dimensions."))
         if not np.all(np.isfinite(m)):
-            raise Wrong(f"the {label} matrix from {name} contains NaN or inf.",
-                        "use a large but finite scale, e.g. 20.")
+            raise Wrong(_("the {label} matrix from {name} contains NaN or inf.").format(label=label, name=name),
+                        _("use a large but finite scale, e.g. 20."))
         mats.append(m)
     return mats[0], mats[1]
 
@@ -372,7 +373,7 @@ def _run(circuits, sizes, read="output"):
 
 def _layer1_report(qk1, ov1, sizes):
     """(accuracy of the previous slot, diagnosis hint or None, attention on previous token)."""
-    tokens, _, logits, (pattern,) = _run([(qk1, ov1)], sizes, read="previous")
+    tokens, _skip, logits, (pattern,) = _run([(qk1, ov1)], sizes, read="previous")
     seq_len = sizes[1]
     t = np.arange(1, seq_len - 1)
     preds = logits.argmax(axis=-1)
@@ -386,39 +387,39 @@ def _layer1_report(qk1, ov1, sizes):
     pos = induction.residual_layout(*sizes)["position"]
     block = qk1[pos, pos]
     if flat:
-        _, _, out_logits, _ = _run([(qk1, ov1)], sizes, read="output")
+        _skip, _skip, out_logits, _skip = _run([(qk1, ov1)], sizes, read="output")
         if np.ptp(out_logits, axis=-1)[:, 1:].max() > 1e-9:
-            return acc, ("nothing arrives in the previous-token slot: ov1 writes into another "
-                         "slot (the output slot?). Write into layout['previous']."), prev
-        return acc, ("the head writes nothing the next layer could read: ov1 must map each "
-                     "token direction (rows layout['token']) to the same token in the "
-                     "previous slot (columns layout['previous'])."), prev
+            return acc, (_("nothing arrives in the previous-token slot: ov1 writes into another "
+                           "slot (the output slot?). Write into layout['previous'].")), prev
+        return acc, (_("the head writes nothing the next layer could read: ov1 must map each "
+                       "token direction (rows layout['token']) to the same token in the "
+                       "previous slot (columns layout['previous']).")), prev
     if prev >= 0.9:
-        return acc, ("layer 1 attends to the previous position, but what it moves is wrong: "
-                     "ov1[token, previous] should be the identity (token v at the attended "
-                     "position → direction v of the previous slot)."), prev
+        return acc, (_("layer 1 attends to the previous position, but what it moves is wrong: "
+                       "ov1[token, previous] should be the identity (token v at the attended "
+                       "position → direction v of the previous slot).")), prev
     if self_ >= 0.5:
-        return acc, ("each position attends to itself, so the slot receives the current "
-                     "token. The query at position t must match the key at position t − 1: "
-                     "qk1[position t, position t − 1] large (np.eye(seq_len, k=-1))."), prev
+        return acc, (_("each position attends to itself, so the slot receives the current "
+                       "token. The query at position t must match the key at position t − 1: "
+                       "qk1[position t, position t − 1] large (np.eye(seq_len, k=-1)).")), prev
     if np.abs(np.triu(block, 1)).sum() > np.abs(np.tril(block, -1)).sum():
-        return acc, ("your scores pair the query at t − 1 with the key at t, a future "
-                     "position that the causal mask hides, so attention is spread out. Rows are "
-                     "queries, columns keys: qk1[position t, position t − 1]."), prev
+        return acc, (_("your scores pair the query at t − 1 with the key at t, a future "
+                       "position that the causal mask hides, so attention is spread out. Rows are "
+                       "queries, columns keys: qk1[position t, position t − 1].")), prev
     if top < 0.9:
-        return acc, (f"attention is too soft: only {prev:.2f} of it reaches the previous position "
-                     "(a previous-token head should put at least 0.9 there). Scale the scores up, "
-                     "e.g. 20 instead of 1, so the softmax picks one position."), prev
-    return acc, ("layer 1 should attend from each position t to t − 1 (qk1 on the position "
-                 "block) and copy that position's token into the previous slot (ov1)."), prev
+        return acc, (_("attention is too soft: only {prev:.2f} of it reaches the previous position "
+                       "(a previous-token head should put at least 0.9 there). Scale the scores up, "
+                       "e.g. 20 instead of 1, so the softmax picks one position.").format(prev=prev)), prev
+    return acc, (_("layer 1 should attend from each position t to t − 1 (qk1 on the position "
+                   "block) and copy that position's token into the previous slot (ov1).")), prev
 
 
 def _layout_note(sizes) -> str:
     if sizes == LAYOUTS[0]:
         return ""
-    return (f" (This is the second layout the check tries, {sizes[0]} tokens and {sizes[1]} "
-            "positions: build everything from the layout — its slices and layout['n_vocab'], "
-            "layout['seq_len'] — not from N_VOCAB and SEQ_LEN.)")
+    return (_(" (This is the second layout the check tries, {sizes} tokens and {sizes2} "
+              "positions: build everything from the layout — its slices and layout['n_vocab'], "
+              "layout['seq_len'] — not from N_VOCAB and SEQ_LEN.)").format(sizes=sizes[0], sizes2=sizes[1]))
 
 
 @checker("4.4", reread=page(PAGE, "How two heads make one algorithm"))
@@ -430,15 +431,15 @@ def previous_token_head(answer):
         qk1, ov1 = _circuits(f, "previous_token_circuits", sizes)
         acc, hint, prev = _layer1_report(qk1, ov1, sizes)
         if hint is not None:
-            raise Wrong(f"after layer 1 the previous-token slot holds the right token at "
-                        f"{acc:.0%} of positions, and the head puts {prev:.2f} of its attention "
-                        "on the previous position." + _layout_note(sizes), hint)
+            raise Wrong(_("after layer 1 the previous-token slot holds the right token at "
+                          "{acc:.0%} of positions, and the head puts {prev:.2f} of its attention "
+                          "on the previous position.").format(acc=acc, prev=prev) + _layout_note(sizes), hint)
         if sizes == LAYOUTS[0]:
             first = prev
     n = len(copy_sequences()[0])
-    return (f"on {n} held-out prompts, and for two different layouts, the previous-token slot "
-            f"holds the token before each position; the head puts {first:.2f} of its attention "
-            "on the previous position.")
+    return (_("on {n} held-out prompts, and for two different layouts, the previous-token slot "
+              "holds the token before each position; the head puts {first:.2f} of its attention "
+              "on the previous position.").format(n=n, first=first))
 
 
 def _targets(tokens, periods):
@@ -449,7 +450,7 @@ def _targets(tokens, periods):
 
 def _induction_report(circuits, sizes):
     """(passed, message) for a two-layer hand-built model on held-out prompts."""
-    tokens, periods, logits, (_, p2) = _run(circuits, sizes)
+    tokens, periods, logits, (_skip, p2) = _run(circuits, sizes)
     mask, targets = _targets(tokens, periods)
     preds = logits.argmax(axis=-1)
     acc = float(np.mean(preds[mask] == targets[mask]))
@@ -466,38 +467,38 @@ def _induction_report(circuits, sizes):
     if acc == 1 and ind >= 0.9 and np.ptp(logits, axis=-1)[mask].min() > 1e-6:
         return True, (mask.sum(), ind)
     current = float(np.mean(preds[mask] == seen[mask]))
-    msg = (f"the model predicts the right next token at {acc:.0%} of the repeated positions; "
-           f"layer 2 puts {ind:.2f} of its attention where it should." + _layout_note(sizes))
+    msg = (_("the model predicts the right next token at {acc:.0%} of the repeated positions; "
+             "layer 2 puts {ind:.2f} of its attention where it should.").format(acc=acc, ind=ind) + _layout_note(sizes))
     if ind >= 0.9:
         if np.ptp(logits, axis=-1)[mask].max() < 1e-9:
-            hint = ("layer 2 attends to the right place, but nothing reaches the output slot: ov2 "
-                    "must write into layout['output'], which the unembedding reads.")
+            hint = (_("layer 2 attends to the right place, but nothing reaches the output slot: ov2 "
+                      "must write into layout['output'], which the unembedding reads."))
         elif current >= 0.8:
-            hint = ("layer 2 attends to the right place but moves that position's previous-token "
-                    "slot, which holds the current token. ov2 should read the attended "
-                    "position's token slot: ov2[token, output] = identity.")
+            hint = (_("layer 2 attends to the right place but moves that position's previous-token "
+                      "slot, which holds the current token. ov2 should read the attended "
+                      "position's token slot: ov2[token, output] = identity."))
         else:
-            hint = ("layer 2 attends to the right place; make ov2 copy the attended token into "
-                    "the output slot: ov2[token, output] = identity.")
+            hint = (_("layer 2 attends to the right place; make ov2 copy the attended token into "
+                      "the output slot: ov2[token, output] = identity."))
     elif same_mass >= 0.5:
-        hint = ("layer 2 attends to the earlier copy of the current token itself, so it can only "
-                "repeat the current token. Match the current token (query, token slot) against "
-                "each position's previous-token slot (key): qk2[token, previous].")
+        hint = (_("layer 2 attends to the earlier copy of the current token itself, so it can only "
+                  "repeat the current token. Match the current token (query, token slot) against "
+                  "each position's previous-token slot (key): qk2[token, previous]."))
     elif before_mass >= 0.5:
-        hint = ("layer 2 attends to copies of the token *before* the current one: its query reads "
-                "the previous-token slot and its key the token slot. Rows are queries (use the "
-                "token slot), columns keys (use the previous slot): qk2[token, previous], not "
-                "qk2[previous, token].")
+        hint = (_("layer 2 attends to copies of the token *before* the current one: its query reads "
+                  "the previous-token slot and its key the token slot. Rows are queries (use the "
+                  "token slot), columns keys (use the previous slot): qk2[token, previous], not "
+                  "qk2[previous, token]."))
     elif ind >= 0.2 and acc == 1:
-        hint = (f"layer 2 is on the right track but too soft: only {ind:.2f} of its attention "
-                "reaches the positions to copy from (an induction head should put at least 0.9 "
-                "there). Scale qk2 up, e.g. 20 instead of 1.")
+        hint = (_("layer 2 is on the right track but too soft: only {ind:.2f} of its attention "
+                  "reaches the positions to copy from (an induction head should put at least 0.9 "
+                  "there). Scale qk2 up, e.g. 20 instead of 1.").format(ind=ind))
     elif float(p2[mask].max(axis=-1).mean()) < 0.5:
-        hint = ("layer 2's attention is spread out: no key scores high. Check that qk2 pairs the "
-                "query's token slot with the key's previous-token slot, with a large scale.")
+        hint = (_("layer 2's attention is spread out: no key scores high. Check that qk2 pairs the "
+                  "query's token slot with the key's previous-token slot, with a large scale."))
     else:
-        hint = ("layer 2 should attend to the position whose previous token equals the current "
-                f"token (it puts {ind:.2f} there) and copy that position's token to the output.")
+        hint = (_("layer 2 should attend to the position whose previous token equals the current "
+                  "token (it puts {ind:.2f} there) and copy that position's token to the output.").format(ind=ind))
     return False, (msg, hint)
 
 
@@ -511,14 +512,14 @@ def induction_head(previous, induction):
     for sizes in LAYOUTS:
         qk1, ov1 = _circuits(f1, "previous_token_circuits", sizes)
         if _layer1_report(qk1, ov1, sizes)[1] is not None:
-            raise Wrong("layer 1 is not yet a previous-token head, so layer 2 has nothing to "
-                        "match.", "get exercise 4.4 to pass first.")
+            raise Wrong(_("layer 1 is not yet a previous-token head, so layer 2 has nothing to "
+                          "match."), _("get exercise 4.4 to pass first."))
         qk2, ov2 = _circuits(f2, "induction_circuits", sizes)
         passed, info = _induction_report([(qk1, ov1), (qk2, ov2)], sizes)
         if not passed:
             raise Wrong(*info)
         result = result or info
     n, ind = result
-    return (f"your two-layer model copies: on {n} positions of held-out prompts it predicts the "
-            "token that followed the previous occurrence of the current token, every time (and "
-            f"for a second layout too). Layer 2 puts {ind:.2f} of its attention on those positions.")
+    return (_("your two-layer model copies: on {n} positions of held-out prompts it predicts the "
+              "token that followed the previous occurrence of the current token, every time (and "
+              "for a second layout too). Layer 2 puts {ind:.2f} of its attention on those positions.").format(n=n, ind=ind))

@@ -19,6 +19,7 @@ from emergence import grokking as g
 from emergence.checks import (Wrong, call, checker, compare_prediction, expect_function,
                               expect_number, expect_prediction, judge, judge_value, outputs, page,
                               quiet_call, shape_of)
+from emergence.i18n import N_, _
 
 __all__ = ["split", "first_step", "delay", "fourier_power", "top_frequencies", "classify",
            "half_life", "norm_ratio", "DELAY_RUN", "NORM_FRAC"]
@@ -45,18 +46,18 @@ def _as_step(value, what: str):
     if isinstance(value, np.ndarray) and value.size == 1:
         value = value.item()
     if isinstance(value, float) and math.isnan(value):
-        raise Wrong(f"{what} is NaN.", "when the curve never reaches the level, return None.")
+        raise Wrong(_("{what} is NaN.").format(what=what), _("when the curve never reaches the level, return None."))
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise Wrong(f"{what} should be a step number (or None), not {type(value).__name__}.",
-                    "return one entry of `steps`, e.g. int(steps[i]).")
+        raise Wrong(_("{what} should be a step number (or None), not {type}.").format(what=what, type=type(value).__name__),
+                    _("return one entry of `steps`, e.g. int(steps[i])."))
     return float(value)
 
 
 # ---------------------------------------------------------------- 6.1 the dataset split
 
 SPLIT_CASES = [(13, 0.4, 0), (7, 0.6, 1), (31, 0.55, 2), (59, 0.4, 0), (23, 0.25, 3)]
-SPLIT_HINT = ("reread the recipe in the prompt step by step: the order in which the pairs are "
-              "listed, the generator that draws the permutation, and which positions train.")
+SPLIT_HINT = N_("reread the recipe in the prompt step by step: the order in which the pairs are "
+                "listed, the generator that draws the permutation, and which positions train.")
 
 
 def _codes(x, p):
@@ -66,34 +67,34 @@ def _codes(x, p):
 
 def _split_arrays(out, p, label):
     if not isinstance(out, (tuple, list)) or len(out) != 4:
-        raise Wrong(f"split{label} returned {type(out).__name__}"
-                    + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else "") + ".",
-                    "return four arrays: train_x, train_y, test_x, test_y.")
+        raise Wrong(_("split{label} returned {type}").format(label=label, type=type(out).__name__)
+                    + (_(" of length {n_out}").format(n_out=len(out)) if isinstance(out, (tuple, list)) else "") + ".",
+                    _("return four arrays: train_x, train_y, test_x, test_y."))
     arrays = []
     for name, a, ndim in zip(("train_x", "train_y", "test_x", "test_y"), out, (2, 1, 2, 1)):
         try:
             arr = np.asarray(a, dtype=float)
         except (TypeError, ValueError):
-            raise Wrong(f"{name} from split{label} is not an array of numbers.",
-                        "build it by indexing numpy arrays with the permutation.") from None
+            raise Wrong(_("{name} from split{label} is not an array of numbers.").format(name=name, label=label),
+                        _("build it by indexing numpy arrays with the permutation.")) from None
         if arr.ndim != ndim or (ndim == 2 and arr.shape[1] != 2):
-            want = "(n, 2): one row (a, b) per pair" if ndim == 2 else "(n,): one answer per pair"
-            raise Wrong(f"{name} from split{label} has shape {arr.shape}; expected {want}.",
-                        "each row of the x arrays is one pair: two columns, one row per pair.")
+            want = _("(n, 2): one row (a, b) per pair") if ndim == 2 else _("(n,): one answer per pair")
+            raise Wrong(_("{name} from split{label} has shape {shape}; expected {want}.").format(name=name, label=label, shape=arr.shape, want=want),
+                        _("each row of the x arrays is one pair: two columns, one row per pair."))
         if not isinstance(a, np.ndarray):
-            raise Wrong(f"{name} from split{label} is a Python {type(a).__name__}; the exercise "
-                        "asks for numpy arrays.", "index numpy arrays with the permutation instead "
-                        "of building lists.")
+            raise Wrong(_("{name} from split{label} is a Python {type}; the exercise "
+                          "asks for numpy arrays.").format(name=name, label=label, type=type(a).__name__), _("index numpy arrays with the permutation instead "
+                          "of building lists."))
         if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)) or (
                 arr.size and (arr.min() < 0 or arr.max() >= p)):
-            raise Wrong(f"{name} from split{label} holds values outside the integers 0 … {p - 1}.",
-                        "numbers and answers are residues mod p: integers from 0 to p − 1.")
+            raise Wrong(_("{name} from split{label} holds values outside the integers 0 … {p}.").format(name=name, label=label, p=p - 1),
+                        _("numbers and answers are residues mod p: integers from 0 to p − 1."))
         arrays.append(arr.astype(np.int64))
     tx, ty, ex, ey = arrays
     if len(tx) != len(ty) or len(ex) != len(ey):
-        raise Wrong(f"split{label}: each x needs one y ({len(tx)} train pairs but {len(ty)} "
-                    f"answers, or {len(ex)} test pairs but {len(ey)} answers).",
-                    "index pairs and answers with the same positions of the permutation.")
+        raise Wrong(_("split{label}: each x needs one y ({n_tx} train pairs but {n_ty} "
+                      "answers, or {n_ex} test pairs but {n_ey} answers).").format(label=label, n_tx=len(tx), n_ty=len(ty), n_ex=len(ex), n_ey=len(ey)),
+                    _("index pairs and answers with the same positions of the permutation."))
     return tx, ty, ex, ey
 
 
@@ -101,15 +102,15 @@ def _check_labels(x, y, p, which, label):
     a, b = x[:, 0], x[:, 1]
     every = (np.arange(p * p) // p + np.arange(p * p) % p) % p
     candidates = [
-        ("the answers are not reduced mod p: they must stay below p.", a + b),
-        ("that is subtraction: the task is addition mod p.", (a - b) % p),
-        ("that is multiplication: the task is addition mod p.", (a * b) % p),
-        ("the answers were not shuffled with the pairs: take pairs and answers at the same "
-         "positions of the permutation.", every[:len(y)] if which == "train" else every[-len(y):]),
+        (_("the answers are not reduced mod p: they must stay below p."), a + b),
+        (_("that is subtraction: the task is addition mod p."), (a - b) % p),
+        (_("that is multiplication: the task is addition mod p."), (a * b) % p),
+        (_("the answers were not shuffled with the pairs: take pairs and answers at the same "
+           "positions of the permutation."), every[:len(y)] if which == "train" else every[-len(y):]),
     ]
     judge_value(y, (a + b) % p, [(h, v) for h, v in candidates if len(v) == len(y)],
-                "each answer must be the sum mod p of the pair in the same row.",
-                what=f"the {which} answers of split{label}", label="their pairs",
+                _("each answer must be the sum mod p of the pair in the same row."),
+                what=_("the {which} answers of split{label}").format(which=which, label=label), label=_("their pairs"),
                 agree=lambda got, want: bool(np.array_equal(got, want)))
 
 
@@ -123,47 +124,47 @@ def split(answer):
                                        p, label)
         n, want = p * p, int(round(frac * p * p))
         if len(tx) + len(ex) != n or len(np.unique(np.concatenate([_codes(tx, p), _codes(ex, p)]))) != n:
-            raise Wrong(f"split{label}: train and test together hold {len(tx) + len(ex)} pairs "
-                        f"({len(np.unique(np.concatenate([_codes(tx, p), _codes(ex, p)])))} "
-                        f"different); expected every one of the {n} pairs exactly once.",
-                        "split one permutation of all p² pairs into two parts: the sets are then "
-                        "disjoint and cover the table (sampling with rng.choice or with "
-                        "replacement does not guarantee it).")
+            raise Wrong(_("split{label}: train and test together hold {n_tx} pairs "
+                          "({n_unique} "
+                          "different); expected every one of the {n} pairs exactly once.").format(label=label, n_tx=len(tx) + len(ex), n_unique=len(np.unique(np.concatenate([_codes(tx, p), _codes(ex, p)]))), n=n),
+                        _("split one permutation of all p² pairs into two parts: the sets are then "
+                          "disjoint and cover the table (sampling with rng.choice or with "
+                          "replacement does not guarantee it)."))
         if len(tx) != want:
-            hint = ("round to the nearest whole number of pairs; int() always rounds down."
+            hint = (_("round to the nearest whole number of pairs; int() always rounds down.")
                     if len(tx) == int(frac * n) else
-                    "train and test are swapped: the training set is the first part of the "
-                    "permutation." if len(tx) == n - want else
-                    "the training set holds the fraction frac of all p² pairs.")
-            raise Wrong(f"split{label} puts {len(tx)} pairs in the training set: the wrong "
-                        "number.", hint)
+                    _("train and test are swapped: the training set is the first part of the "
+                      "permutation.") if len(tx) == n - want else
+                    _("the training set holds the fraction frac of all p² pairs."))
+            raise Wrong(_("split{label} puts {n_tx} pairs in the training set: the wrong "
+                          "number.").format(label=label, n_tx=len(tx)), hint)
         _check_labels(tx, ty, p, "train", label)
         _check_labels(ex, ey, p, "test", label)
         ref = g.modular_data(p, "add", frac, seed)
         if not np.array_equal(np.sort(_codes(tx, p)), np.sort(_codes(ref.train_x, p))):
             again = _split_arrays(quiet_call(f, p, frac, seed, what=f"split{label}"), p, label)
             if not np.array_equal(again[0], tx):
-                hint = ("two calls with the same seed gave different splits: the permutation "
-                        "must come from a generator seeded with seed, created inside split.")
+                hint = (_("two calls with the same seed gave different splits: the permutation "
+                          "must come from a generator seeded with seed, created inside split."))
             else:
                 b_major = np.stack(np.divmod(np.arange(n), p)[::-1], axis=1)
                 b_major_train = b_major[np.random.default_rng(seed).permutation(n)[:want]]
                 legacy = np.random.RandomState(seed).permutation(n)[:want]
                 if np.array_equal(np.sort(_codes(tx, p)), np.sort(_codes(b_major_train, p))):
-                    hint = ("your pairs are listed with b changing slowest; the recipe lists them "
-                            "with a changing slowest, (0,0), (0,1), (0,2), …, before permuting.")
+                    hint = (_("your pairs are listed with b changing slowest; the recipe lists them "
+                              "with a changing slowest, (0,0), (0,1), (0,2), …, before permuting."))
                 elif np.array_equal(np.sort(_codes(tx, p)), np.sort(legacy)):
-                    hint = ("that is numpy's legacy generator (np.random.seed / RandomState); the "
-                            "recipe uses the modern Generator interface.")
+                    hint = (_("that is numpy's legacy generator (np.random.seed / RandomState); the "
+                              "recipe uses the modern Generator interface."))
                 elif np.array_equal(np.sort(_codes(tx, p)), np.arange(want)):
-                    hint = "the pairs were not shuffled: take them in the order of the permutation."
+                    hint = _("the pairs were not shuffled: take them in the order of the permutation.")
                 else:
-                    hint = SPLIT_HINT
-            raise Wrong(f"split{label} is a valid split (right sizes, answers and coverage) but "
-                        "not the seeded one the recipe gives, so runs would not be reproducible.",
+                    hint = _(SPLIT_HINT)
+            raise Wrong(_("split{label} is a valid split (right sizes, answers and coverage) but "
+                          "not the seeded one the recipe gives, so runs would not be reproducible.").format(label=label),
                         hint)
-    return (f"split is right on {len(SPLIT_CASES)} tables (p from 7 to 59): the sizes, answers, "
-            "disjointness and the seeded permutation all match.")
+    return (_("split is right on {n_SPLIT_CASES} tables (p from 7 to 59): the sizes, answers, "
+              "disjointness and the seeded permutation all match.").format(n_SPLIT_CASES=len(SPLIT_CASES)))
 
 
 # ---------------------------------------------------------------- 6.2 milestones
@@ -177,14 +178,14 @@ def _first_step_cases():
     run = _runs()[0.4, 1.0]
     exact = np.array([0.5, 0.9, 0.95, 0.95, 1.0])
     return [
-        ((steps, sigmoid, 0.95), "a rising sigmoid, level 0.95"),
-        ((steps, sigmoid, 1.5), "a curve that never reaches the level"),
-        ((steps, 0.5 + 0 * steps, 0.2), "a curve already above the level at step 0"),
-        ((np.arange(0, 50, 10), exact, 0.95), "a curve that reaches the level exactly"),
-        ((steps, dip, 0.95), "a curve that crosses, dips below and crosses again"),
-        ((uneven, uneven_values, 0.5), "unevenly spaced steps"),
-        ((run.steps, run.train_acc, 0.99), "the lab's run: train accuracy, level 0.99"),
-        ((run.steps, run.test_acc, 0.95), "the lab's run: test accuracy, level 0.95"),
+        ((steps, sigmoid, 0.95), _("a rising sigmoid, level 0.95")),
+        ((steps, sigmoid, 1.5), _("a curve that never reaches the level")),
+        ((steps, 0.5 + 0 * steps, 0.2), _("a curve already above the level at step 0")),
+        ((np.arange(0, 50, 10), exact, 0.95), _("a curve that reaches the level exactly")),
+        ((steps, dip, 0.95), _("a curve that crosses, dips below and crosses again")),
+        ((uneven, uneven_values, 0.5), _("unevenly spaced steps")),
+        ((run.steps, run.train_acc, 0.99), _("the lab's run: train accuracy, level 0.99")),
+        ((run.steps, run.test_acc, 0.95), _("the lab's run: test accuracy, level 0.95")),
     ]
 
 
@@ -204,17 +205,17 @@ def _wrong_first_steps():
         return int(s[below[-1] + 1]) if below[-1] + 1 < len(s) else None
 
     return [
-        ("you returned a position in the array (an index), not a step: return steps[i].", index),
-        ("use >= (reaches the level), not > (exceeds it).", strict),
-        ("that is the step after which the curve stays above the level; the milestone is the "
-         "first step at which it reaches it.", stays),
-        ("that is the step of the curve's maximum, not the first step at the level.",
+        (_("you returned a position in the array (an index), not a step: return steps[i]."), index),
+        (_("use >= (reaches the level), not > (exceeds it)."), strict),
+        (_("that is the step after which the curve stays above the level; the milestone is the "
+           "first step at which it reaches it."), stays),
+        (_("that is the step of the curve's maximum, not the first step at the level."),
          lambda s, v, level: int(s[int(np.argmax(v))])),
     ]
 
 
 def _step_read(out, label):
-    got = _as_step(out, f"first_step on {label}")
+    got = _as_step(out, _("first_step on {label}").format(label=label))
     return np.nan if got is None else got
 
 
@@ -225,12 +226,12 @@ def first_step(answer):
     cases = [(args, label) for args, label in _first_step_cases()]
     for (steps, values, level), label in cases:
         if g.milestone(steps, values, level) is None:
-            got = _as_step(_run(f, steps, values, level, what="first_step"), f"first_step on {label}")
+            got = _as_step(_run(f, steps, values, level, what="first_step"), _("first_step on {label}").format(label=label))
             if got is not None:
-                raise Wrong(f"first_step returned a step for {label}.",
-                            "an argmax of an all-False array is 0: check that the level is "
-                            "reached at all." if got == steps[0] else
-                            "when the curve never reaches the level there is no step to return.")
+                raise Wrong(_("first_step returned a step for {label}.").format(label=label),
+                            _("an argmax of an all-False array is 0: check that the level is "
+                              "reached at all.") if got == steps[0] else
+                            _("when the curve never reaches the level there is no step to return."))
 
     def reference(steps, values, level):
         want = g.milestone(steps, values, level)
@@ -239,10 +240,10 @@ def first_step(answer):
     judge(lambda *a: _run(f, *a, what="first_step(steps, values, level)"), cases, reference,
           [(h, lambda *a, w=w: (lambda v: np.nan if v is None else v)(w(*a)))
            for h, w in _wrong_first_steps()],
-          "find where the values first reach the level (>=), and return the step there, "
-          "not its position.", what="first_step", read=_step_read,
+          _("find where the values first reach the level (>=), and return the step there, "
+            "not its position."), what="first_step", read=_step_read,
           agree=lambda got, want: (np.isnan(got) and np.isnan(want)) or got == want)
-    return "first_step is right on 8 curves, including dips, exact hits and a curve that never gets there."
+    return _("first_step is right on 8 curves, including dips, exact hits and a curve that never gets there.")
 
 
 def _delay_reference():
@@ -262,19 +263,19 @@ def delay(answer, guess):
     t_test99 = g.milestone(run.steps, run.test_acc, 0.99)
     t_train95 = g.milestone(run.steps, run.train_acc, 0.95)
     candidates = [
-        ("that ratio is upside down: divide the test milestone by the train milestone.",
+        (_("that ratio is upside down: divide the test milestone by the train milestone."),
          t_train / t_test),
-        ("that is the difference in steps; the question asks for the ratio.", t_test - t_train),
-        ("use 95 % for the test milestone (you used 99 %).", t_test99 / t_train),
-        ("use 99 % for the train milestone (you used 95 %).", t_test / t_train95),
-        ("use 99 % for train accuracy and 95 % for test accuracy.", t_test99 / t_train95),
+        (_("that is the difference in steps; the question asks for the ratio."), t_test - t_train),
+        (_("use 95 % for the test milestone (you used 99 %)."), t_test99 / t_train),
+        (_("use 99 % for the train milestone (you used 95 %)."), t_test / t_train95),
+        (_("use 99 % for train accuracy and 95 % for test accuracy."), t_test99 / t_train95),
     ]
-    judge(lambda: value, [((), "this run")], lambda: want,
+    judge(lambda: value, [((), _("this run"))], lambda: want,
           [(h, lambda v=v: v) for h, v in candidates],
-          "the delay compares the two milestones of this run, as a ratio. If your first_step "
-          "(exercise 6.2) does not pass yet, fix it first.", what="delay")
-    return (f"{compare_prediction(guess, want)} Test accuracy reached 95 % {want:.1f} times later "
-            f"than train accuracy reached 99 % (steps {t_test} and {t_train}).")
+          _("the delay compares the two milestones of this run, as a ratio. If your first_step "
+            "(exercise 6.2) does not pass yet, fix it first."), what="delay")
+    return (_("{compare_prediction} Test accuracy reached 95 % {want:.1f} times later "
+              "than train accuracy reached 99 % (steps {t_test} and {t_train}).").format(compare_prediction=compare_prediction(guess, want), want=want, t_test=t_test, t_train=t_train))
 
 
 # ---------------------------------------------------------------- 6.3 Fourier power
@@ -287,11 +288,11 @@ def _fourier_cases():
     waves = np.cos(2 * np.pi * 3 * a / p + phases) + 0.5 * np.cos(2 * np.pi * 11 * a / p + phases)
     even = np.cos(2 * np.pi * 2 * np.arange(12)[:, None] / 12 + rng.uniform(0, 6, (1, 4)))
     return [
-        (waves, "a 31 × 6 table of cosines at k = 3 and 11"),
-        (rng.normal(size=(13, 5)), "a random 13 × 5 table"),
-        (waves + 2.0, "the cosine table plus a constant"),
-        (even, "a 12 × 4 table (even p)"),
-        (_runs()[0.4, 1.0].embeddings[0], "the trained embedding of the lab's run (59 × 64)"),
+        (waves, _("a 31 × 6 table of cosines at k = 3 and 11")),
+        (rng.normal(size=(13, 5)), _("a random 13 × 5 table")),
+        (waves + 2.0, _("the cosine table plus a constant")),
+        (even, _("a 12 × 4 table (even p)")),
+        (_runs()[0.4, 1.0].embeddings[0], _("the trained embedding of the lab's run (59 × 64)")),
     ]
 
 
@@ -300,14 +301,14 @@ def _wrong_powers():
         return np.fft.rfft(np.asarray(t, float), axis=0, **kw)
 
     return [
-        ("square the magnitudes: power is |X_k|², not |X_k|.",
+        (_("square the magnitudes: power is |X_k|², not |X_k|."),
          lambda t: np.abs(rfft(t)).sum(axis=1)),
-        ("square each coefficient's magnitude before summing over the columns: sum of |X_k|², "
-         "not |sum of X_k|².", lambda t: np.abs(rfft(t).sum(axis=1)) ** 2),
-        ("sum over the columns, do not average them.", lambda t: (np.abs(rfft(t)) ** 2).mean(axis=1)),
-        ("return the power itself, not each frequency's share of the total.",
+        (_("square each coefficient's magnitude before summing over the columns: sum of |X_k|², "
+           "not |sum of X_k|²."), lambda t: np.abs(rfft(t).sum(axis=1)) ** 2),
+        (_("sum over the columns, do not average them."), lambda t: (np.abs(rfft(t)) ** 2).mean(axis=1)),
+        (_("return the power itself, not each frequency's share of the total."),
          lambda t: (lambda q: q / q.sum())((np.abs(rfft(t)) ** 2).sum(axis=1))),
-        ("use the plain transform (no norm= argument).",
+        (_("use the plain transform (no norm= argument)."),
          lambda t: (np.abs(rfft(t, norm="ortho")) ** 2).sum(axis=1)),
     ]
 
@@ -323,31 +324,31 @@ def fourier_power(answer):
         shape = shape_of(out)
         want = g.fourier_power(table)
         if shape != want.shape:
-            hints = {(p,): "a real signal of length p has only p // 2 + 1 distinct frequencies: "
-                           "k and p − k carry the same power, so keep k = 0 … p // 2 only.",
-                     (p // 2,): "the constant part, k = 0, is a frequency too: include it first.",
-                     (p // 2 + 1, table.shape[1]): "the result has one number per frequency: "
-                                                   "combine the columns.",
-                     (p, table.shape[1] // 2 + 1): "each column is a signal along the numbers "
-                                                   "a = 0 … p − 1: transform along the rows.",
-                     (table.shape[1] // 2 + 1,): "each column is a signal along the numbers "
-                                                 "a = 0 … p − 1: transform along the rows, then "
-                                                 "combine the columns."}
-            raise Wrong(f"fourier_power returned shape {shape} for {label}; expected one number "
-                        f"per frequency k = 0 … {p // 2}.",
-                        hints.get(shape, "one number per frequency, for the whole table."))
+            hints = {(p,): _("a real signal of length p has only p // 2 + 1 distinct frequencies: "
+                             "k and p − k carry the same power, so keep k = 0 … p // 2 only."),
+                     (p // 2,): _("the constant part, k = 0, is a frequency too: include it first."),
+                     (p // 2 + 1, table.shape[1]): _("the result has one number per frequency: "
+                                                     "combine the columns."),
+                     (p, table.shape[1] // 2 + 1): _("each column is a signal along the numbers "
+                                                     "a = 0 … p − 1: transform along the rows."),
+                     (table.shape[1] // 2 + 1,): _("each column is a signal along the numbers "
+                                                   "a = 0 … p − 1: transform along the rows, then "
+                                                   "combine the columns.")}
+            raise Wrong(_("fourier_power returned shape {shape} for {label}; expected one number "
+                          "per frequency k = 0 … {p}.").format(shape=shape, label=label, p=p // 2),
+                        hints.get(shape, _("one number per frequency, for the whole table.")))
         if not isinstance(out, np.ndarray):
-            raise Wrong(f"fourier_power returned a Python {type(out).__name__}; the exercise asks "
-                        "for a numpy array.", "compute the power with numpy operations on arrays.")
+            raise Wrong(_("fourier_power returned a Python {type}; the exercise asks "
+                          "for a numpy array.").format(type=type(out).__name__), _("compute the power with numpy operations on arrays."))
         if np.iscomplexobj(out):
-            raise Wrong(f"fourier_power returned complex numbers for {label}.",
-                        "power is a real number: the squared size of each coefficient.")
+            raise Wrong(_("fourier_power returned complex numbers for {label}.").format(label=label),
+                        _("power is a real number: the squared size of each coefficient."))
     judge(outputs(f, "fourier_power(table)"), [((t,), label) for t, label in cases],
           g.fourier_power, [(h, w) for h, w in _wrong_powers()],
-          "power is the squared magnitude of each Fourier coefficient, added up over the "
-          "columns; compare your result on a table with one pure cosine column.",
+          _("power is the squared magnitude of each Fourier coefficient, added up over the "
+            "columns; compare your result on a table with one pure cosine column."),
           what="fourier_power", read=lambda out, label: np.asarray(out, dtype=float))
-    return "fourier_power is right on 5 tables, including the lab's trained embedding."
+    return _("fourier_power is right on 5 tables, including the lab's trained embedding.")
 
 
 def _top(table, n):
@@ -362,10 +363,10 @@ def _top_cases():
     table = sum(amp * np.cos(2 * np.pi * k * a / p + rng.uniform(0, 6, (1, 8)))
                 for k, amp in amps.items())
     return [
-        ((table, 3), "a 37 × 8 table with waves at k = 5, 17, 9, 2 (strongest first)"),
-        ((table + 3.0, 2), "the same table plus a constant"),
-        ((rng.normal(size=(23, 16)), 4), "a random 23 × 16 table"),
-        ((_runs()[0.4, 1.0].embeddings[0], 3), "the trained embedding of the lab's run"),
+        ((table, 3), _("a 37 × 8 table with waves at k = 5, 17, 9, 2 (strongest first)")),
+        ((table + 3.0, 2), _("the same table plus a constant")),
+        ((rng.normal(size=(23, 16)), 4), _("a random 23 × 16 table")),
+        ((_runs()[0.4, 1.0].embeddings[0], 3), _("the trained embedding of the lab's run")),
     ]
 
 
@@ -377,34 +378,34 @@ def top_frequencies(answer):
     for (table, n), label in cases:
         shape = shape_of(quiet_call(f, table, n, what="top_frequencies(table, n)"))
         if shape != (n,):
-            raise Wrong(f"top_frequencies returned shape {shape} for {label} with n = {n}.",
-                        "return exactly n frequencies, one number each.")
+            raise Wrong(_("top_frequencies returned shape {shape} for {label} with n = {n}.").format(shape=shape, label=label, n=n),
+                        _("return exactly n frequencies, one number each."))
 
     def mistakes():
         def full(t, n):
             return np.argsort(g.fourier_power(t), kind="stable")[::-1][:n]
         return [
-            ("k = 0 is the constant part, not a wave: leave it out, and mind that leaving it "
-             "out shifts the positions by one.", full),
-            ("positions after dropping k = 0 are k − 1: shift them back to frequencies.",
+            (_("k = 0 is the constant part, not a wave: leave it out, and mind that leaving it "
+               "out shifts the positions by one."), full),
+            (_("positions after dropping k = 0 are k − 1: shift them back to frequencies."),
              lambda t, n: _top(t, n) - 1),
-            ("strongest first: the order is by decreasing power.", lambda t, n: _top(t, n)[::-1]),
-            ("you returned the powers; return the frequencies k where they occur.",
+            (_("strongest first: the order is by decreasing power."), lambda t, n: _top(t, n)[::-1]),
+            (_("you returned the powers; return the frequencies k where they occur."),
              lambda t, n: g.fourier_power(t)[_top(t, n)]),
-            ("strongest first, by power: do not sort the frequencies by k.",
+            (_("strongest first, by power: do not sort the frequencies by k."),
              lambda t, n: np.sort(_top(t, n))),
-            ("those are the weakest frequencies: the order is by decreasing power.",
+            (_("those are the weakest frequencies: the order is by decreasing power."),
              lambda t, n: np.argsort(g.fourier_power(t)[1:], kind="stable")[:n] + 1),
         ]
 
     power = getattr(answer, "__globals__", {}).get("fourier_power")
     first = ("" if power is None or fourier_power.passes(power) else
-             " Your fourier_power (exercise 6.3) does not pass yet: fix it first.")
+             _(" Your fourier_power (exercise 6.3) does not pass yet: fix it first."))
     judge(outputs(f, "top_frequencies(table, n)"), cases, _top, mistakes(),
-          "rank the frequencies k >= 1 by their power, strongest first." + first,
+          _("rank the frequencies k >= 1 by their power, strongest first.") + first,
           what="top_frequencies", read=lambda out, label: np.asarray(out, dtype=float),
           agree=lambda got, want: np.array_equal(got, want))
-    return "top_frequencies finds the strongest waves, strongest first, and skips the constant."
+    return _("top_frequencies finds the strongest waves, strongest first, and skips the constant.")
 
 
 # ---------------------------------------------------------------- 6.4 classify a run
@@ -413,18 +414,18 @@ def _classify_cases():
     steps = np.arange(0, 110, 10)
     ramp = np.linspace(0, 1, 11)
     up = np.minimum(1, ramp * 3)
-    cases = [((r.train_acc, r.test_acc), f"the sweep run at {f:.0%}, weight decay {wd:g}")
+    cases = [((r.train_acc, r.test_acc), _("the sweep run at {f:.0%}, weight decay {wd:g}").format(f=f, wd=wd))
              for (f, wd), r in sorted(_runs().items())]
     cases += [
-        ((up, np.where(steps >= 60, 0.95, 0.1)), "a run whose test accuracy reaches exactly 0.95"),
+        ((up, np.where(steps >= 60, 0.95, 0.1)), _("a run whose test accuracy reaches exactly 0.95")),
         ((np.where(steps >= 20, 0.99, 0.3), 0.02 + 0 * ramp),
-         "a run whose train accuracy reaches exactly 0.99"),
+         _("a run whose train accuracy reaches exactly 0.99")),
         ((up, np.interp(steps, [0, 50, 60, 100], [0, 0.97, 0.9, 0.9])),
-         "a run whose test accuracy touches 0.97 and falls back to 0.90"),
+         _("a run whose test accuracy touches 0.97 and falls back to 0.90")),
         ((np.interp(steps, [0, 30, 40, 100], [0, 1, 0.9, 0.95]), 0.02 + 0 * ramp),
-         "a run whose train accuracy touches 1.0 and ends at 0.95"),
-        ((np.minimum(0.97, ramp * 2), 0.02 + 0 * ramp), "a run whose train accuracy stops at 0.97"),
-        ((up, np.minimum(0.97, ramp * 1.2)), "a run whose test accuracy stops at 0.97"),
+         _("a run whose train accuracy touches 1.0 and ends at 0.95")),
+        ((np.minimum(0.97, ramp * 2), 0.02 + 0 * ramp), _("a run whose train accuracy stops at 0.97")),
+        ((up, np.minimum(0.97, ramp * 1.2)), _("a run whose test accuracy stops at 0.97")),
     ]
     return cases
 
@@ -438,13 +439,13 @@ def _outcome(train_acc, test_acc, train_level=g.TRAIN_LEVEL, test_level=g.TEST_L
 
 def _read_outcome(out, label):
     if not isinstance(out, str):
-        raise Wrong(f"classify returned {type(out).__name__} for {label}.",
-                    f"return one of the strings {', '.join(map(repr, g.OUTCOMES))}.")
+        raise Wrong(_("classify returned {type} for {label}.").format(type=type(out).__name__, label=label),
+                    _("return one of the strings {map}.").format(map=', '.join(map(repr, g.OUTCOMES))))
     if out not in g.OUTCOMES:
         near = [o for o in g.OUTCOMES if o.replace(" ", "")[:5] == out.lower().replace(" ", "")[:5]]
-        raise Wrong(f"classify returned {out!r:.40} for {label}.",
-                    (f"spell it exactly {near[0]!r} (lower case, British spelling)." if near
-                     else f"return one of {', '.join(map(repr, g.OUTCOMES))}."))
+        raise Wrong(_("classify returned {out!r:.40} for {label}.").format(out=out, label=label),
+                    (_("spell it exactly {near!r} (lower case, British spelling).").format(near=near[0]) if near
+                     else _("return one of {map}.").format(map=', '.join(map(repr, g.OUTCOMES)))))
     return out
 
 
@@ -453,19 +454,19 @@ def classify(answer):
     """Check ``classify(train_acc, test_acc)`` -> "grokked" | "memorised only" | "never fit"."""
     f = expect_function(answer, "classify", own=(g.outcome,))
     mistakes = [
-        ("a milestone counts once it is reached at any step, even if accuracy later dips: "
-         "look at the whole curve, not only its end.",
+        (_("a milestone counts once it is reached at any step, even if accuracy later dips: "
+           "look at the whole curve, not only its end."),
          lambda tr, te: _outcome(tr, te, ever=False)),
-        ("reaching a level exactly counts as reaching it.",
+        (_("reaching a level exactly counts as reaching it."),
          lambda tr, te: _outcome(tr, te, 0.99 + 1e-9, 0.95 + 1e-9)),
-        ("the two levels belong to the other curves: check which level is for training and "
-         "which for test accuracy.", lambda tr, te: _outcome(tr, te, 0.95, 0.99)),
+        (_("the two levels belong to the other curves: check which level is for training and "
+           "which for test accuracy."), lambda tr, te: _outcome(tr, te, 0.95, 0.99)),
     ]
     judge(outputs(f, "classify(train_acc, test_acc)"), _classify_cases(), _outcome, mistakes,
-          "decide first whether the training set was ever fitted, and only then whether the "
-          "test set was.", what="classify", read=_read_outcome)
-    return (f"classify agrees on all {len(_runs())} runs of the phase diagram and on 6 "
-            "hand-made edge cases.")
+          _("decide first whether the training set was ever fitted, and only then whether the "
+            "test set was."), what="classify", read=_read_outcome)
+    return (_("classify agrees on all {n__runs} runs of the phase diagram and on 6 "
+              "hand-made edge cases.").format(n__runs=len(_runs())))
 
 
 # ---------------------------------------------------------------- 6.5 weight decay
@@ -491,31 +492,31 @@ def half_life(answer):
     try:
         out = call(f, 1e-2, 0.0, what="half_life(0.01, 0)")
     except Wrong as wrong:
-        raise Wrong(wrong.message, "with no weight decay the weights never shrink: how many "
-                    "steps is that?") from None
+        raise Wrong(wrong.message, _("with no weight decay the weights never shrink: how many "
+                      "steps is that?")) from None
     if _read_half_life(out, "(0.01, 0)") != math.inf:
-        raise Wrong(f"half_life(0.01, 0) returned {out!r:.40}.",
-                    "without weight decay a weight is never halved: no finite number of steps.")
+        raise Wrong(_("half_life(0.01, 0) returned {out!r:.40}.").format(out=out),
+                    _("without weight decay a weight is never halved: no finite number of steps."))
     mistakes = [
-        ("you used the small-step approximation; the exercise asks for the exact number of "
-         "steps of the per-step factor.", lambda lr, wd: math.log(2) / (lr * wd)),
-        ("that is the e-folding time (shrink by e); the half-life is the time to shrink by 2.",
+        (_("you used the small-step approximation; the exercise asks for the exact number of "
+           "steps of the per-step factor."), lambda lr, wd: math.log(2) / (lr * wd)),
+        (_("that is the e-folding time (shrink by e); the half-life is the time to shrink by 2."),
          lambda lr, wd: -1 / math.log(1 - lr * wd)),
-        ("the per-step factor involves the learning rate as well as the weight decay.",
+        (_("the per-step factor involves the learning rate as well as the weight decay."),
          lambda lr, wd: math.log(0.5) / math.log(1 - wd) if wd < 1 else None),
-        ("do not round: return the exact (fractional) number of steps.",
+        (_("do not round: return the exact (fractional) number of steps."),
          lambda lr, wd: math.ceil(_half_life(lr, wd))),
-        ("do not round: return the exact (fractional) number of steps.",
+        (_("do not round: return the exact (fractional) number of steps."),
          lambda lr, wd: round(_half_life(lr, wd))),
-        ("check the sign: a number of steps is positive.", lambda lr, wd: -_half_life(lr, wd)),
+        (_("check the sign: a number of steps is positive."), lambda lr, wd: -_half_life(lr, wd)),
     ]
     cases = [((lr, wd), f"({lr:g}, {wd:g})") for lr, wd in HALF_LIFE_CASES if wd]
     judge(outputs(f, "half_life(lr, weight_decay)"), cases, _half_life, mistakes,
-          "write down what one step does to a weight, then what t steps do, and solve for the "
-          "t that leaves half.", what="half_life", read=_read_half_life)
+          _("write down what one step does to a weight, then what t steps do, and solve for the "
+            "t that leaves half."), what="half_life", read=_read_half_life)
     lr = g.GrokConfig.lr
-    return (f"half_life is right: with the lab's lr = {lr:g} and weight decay 1, the decay alone "
-            f"would halve a weight in {_half_life(lr, 1.0):.1f} steps; with no weight decay, never.")
+    return (_("half_life is right: with the lab's lr = {lr:g} and weight decay 1, the decay alone "
+              "would halve a weight in {_half_life:.1f} steps; with no weight decay, never.").format(lr=lr, _half_life=_half_life(lr, 1.0)))
 
 
 def _norm_reference():
@@ -533,19 +534,19 @@ def norm_ratio(answer, guess):
     want = no_wd[-1] / wd1[-1]
     runs = _runs()
     candidates = [
-        ("upside down: the question divides the run without weight decay by the one with it.",
+        (_("upside down: the question divides the run without weight decay by the one with it."),
          1 / want),
-        ("use the final values (the last entry), not the first.", no_wd[0] / wd1[0]),
-        ("use the final values (the last entry), not the largest.", no_wd.max() / wd1.max()),
-        ("that is the difference; the question asks for the ratio.", no_wd[-1] - wd1[-1]),
-    ] + [(f"use the runs at training fraction {NORM_FRAC:.0%} (you used {f:.0%}).",
+        (_("use the final values (the last entry), not the first."), no_wd[0] / wd1[0]),
+        (_("use the final values (the last entry), not the largest."), no_wd.max() / wd1.max()),
+        (_("that is the difference; the question asks for the ratio."), no_wd[-1] - wd1[-1]),
+    ] + [(_("use the runs at training fraction {NORM_FRAC:.0%} (you used {f:.0%}).").format(NORM_FRAC=NORM_FRAC, f=f),
           runs[f, 0.0].weight_norm[-1] / runs[f, 1.0].weight_norm[-1])
          for f in g.SWEEP_FRACS if f != NORM_FRAC]
-    judge(lambda: value, [((), "the two runs")], lambda: want,
+    judge(lambda: value, [((), _("the two runs"))], lambda: want,
           [(h, lambda v=v: v) for h, v in candidates],
-          "compare the final weight norms of the two runs the question names.",
+          _("compare the final weight norms of the two runs the question names."),
           what="norm_ratio", tol=1e-3)
-    return (f"{compare_prediction(guess, want)} Without weight decay the weights end "
-            f"{want:.2f} times larger "
-            f"(norm {no_wd[-1]:.0f} against {wd1[-1]:.0f}), and that run does not generalise "
-            "within the budget.")
+    return (_("{compare_prediction} Without weight decay the weights end "
+              "{want:.2f} times larger "
+              "(norm {no_wd:.0f} against {wd1:.0f}), and that run does not generalise "
+              "within the budget.").format(compare_prediction=compare_prediction(guess, want), want=want, no_wd=no_wd[-1], wd1=wd1[-1]))

@@ -17,6 +17,7 @@ import numpy as np
 from emergence import mirage
 from emergence.checks import (Wrong, checker, expect_array, expect_dict, expect_function,
                               expect_pair, fmt, judge, outputs, page, same, shape_of)
+from emergence.i18n import N_, _
 
 __all__ = ["mirage_metrics", "wilson", "implied_per_digit", "subset_accuracy", "zero_upper",
            "checklist", "CHECKLIST", "EVIDENCE"]
@@ -29,10 +30,10 @@ def _arrays(out, what: str, size: int):
     if not isinstance(out, tuple | list) or len(out) != 2:
         shown = fmt(out) if shape_of(out) not in (None, ()) or isinstance(out, float | int) else \
             repr(out)[:40]
-        raise Wrong(f"{what} should return two things, (first, second); it returned "
-                    f"{type(out).__name__} {shown}.",
-                    "end the function with `return first, second` (a tuple of two).")
-    return np.stack([expect_array(v, shape=(size,), what=f"the {n} value {what} returned")
+        raise Wrong(_("{what} should return two things, (first, second); it returned "
+                      "{type} {shown}.").format(what=what, type=type(out).__name__, shown=shown),
+                    _("end the function with `return first, second` (a tuple of two)."))
+    return np.stack([expect_array(v, shape=(size,), what=_("the {n} value {what} returned").format(n=n, what=what))
                      for v, n in zip(out, ("first", "second"))])
 
 
@@ -41,10 +42,10 @@ def _per_model(name: str, hint: str):
     def read(out, label):
         shape = shape_of(out)
         if shape == ():
-            raise Wrong(f"{name} returned one number for {label}.", hint)
+            raise Wrong(_("{name} returned one number for {label}.").format(name=name, label=label), hint)
         if shape is not None and len(shape) == 1 and shape[0] != _models(label):
-            raise Wrong(f"{name} returned {shape[0]} values for {label}: not one per model.", hint)
-        return expect_array(out, what=f"{name} on {label}")
+            raise Wrong(_("{name} returned {shape} values for {label}: not one per model.").format(name=name, shape=shape[0], label=label), hint)
+        return expect_array(out, what=_("{name} on {label}").format(name=name, label=label))
     return read
 
 
@@ -58,10 +59,10 @@ def _models(label: str) -> int:
 def _metric_cases():
     p_models = np.asarray(mirage.per_token_probability(np.geomspace(1e7, 1e13, 7)))
     return [
-        ((np.array([0.5, 0.9, 0.99]), 2), "3 models: p = [0.5, 0.9, 0.99], L = 2 (the worked example)"),
-        ((p_models, 5), "7 models: the per-token accuracies of 7 sizes, L = 5"),
-        ((np.array([0.0, 0.3, 1.0]), 1), "3 models, L = 1 (one token)"),
-        ((np.linspace(0.05, 0.95, 10), 12), "10 models, L = 12"),
+        ((np.array([0.5, 0.9, 0.99]), 2), _("3 models: p = [0.5, 0.9, 0.99], L = 2 (the worked example)")),
+        ((p_models, 5), _("7 models: the per-token accuracies of 7 sizes, L = 5")),
+        ((np.array([0.0, 0.3, 1.0]), 1), _("3 models, L = 1 (one token)")),
+        ((np.linspace(0.05, 0.95, 10), 12), _("10 models, L = 12")),
     ]
 
 
@@ -72,26 +73,26 @@ def _wrong_metrics():
     ted = mirage.token_edit_distance
     em = mirage.exact_match
     return [
-        ("your exact match is the inverse step: the per-token accuracy *implied* by a score, "
-         "not the score implied by a per-token accuracy.", lambda p, L: (a(p) ** (1 / L), ted(p, L))),
-        ("your exact match is the chance that *at least one* token is right; exact match needs "
-         "every one of them.", lambda p, L: (1 - (1 - a(p)) ** L, ted(p, L))),
-        ("your exact match grows in proportion to L; for independent tokens, chances of all "
-         "of them happening multiply.", lambda p, L: (L * a(p), ted(p, L))),
-        ("your exact match does not depend on the answer length L.", lambda p, L: (a(p), ted(p, L))),
-        ("your exact match is the chance that every token is *wrong*.",
+        (_("your exact match is the inverse step: the per-token accuracy *implied* by a score, "
+           "not the score implied by a per-token accuracy."), lambda p, L: (a(p) ** (1 / L), ted(p, L))),
+        (_("your exact match is the chance that *at least one* token is right; exact match needs "
+           "every one of them."), lambda p, L: (1 - (1 - a(p)) ** L, ted(p, L))),
+        (_("your exact match grows in proportion to L; for independent tokens, chances of all "
+           "of them happening multiply."), lambda p, L: (L * a(p), ted(p, L))),
+        (_("your exact match does not depend on the answer length L."), lambda p, L: (a(p), ted(p, L))),
+        (_("your exact match is the chance that every token is *wrong*."),
          lambda p, L: ((1 - a(p)) ** L, ted(p, L))),
-        ("your edit distance counts the expected number of *right* tokens. (Schaeffer et al.'s "
-         "appendix has the same slip.)", lambda p, L: (em(p, L), L * a(p))),
-        ("your edit distance is a per-token error rate; it counts wrong tokens over the whole "
-         "answer.", lambda p, L: (em(p, L), 1 - a(p))),
-        ("your edit distance is the chance that every token is wrong; it should be an expected "
-         "*number* of wrong tokens, which is linear in p.", lambda p, L: (em(p, L), (1 - a(p)) ** L)),
-        ("your edit distance is the chance that the answer is not exactly right; it should count "
-         "how many tokens are wrong.", lambda p, L: (em(p, L), 1 - a(p) ** L)),
-        ("your edit distance mixes in the exact-match score; each token is wrong on its own "
-         "with a fixed probability.", lambda p, L: (em(p, L), L * (1 - a(p) ** L))),
-        ("the two values are swapped: exact match first, then the token edit distance.",
+        (_("your edit distance counts the expected number of *right* tokens. (Schaeffer et al.'s "
+           "appendix has the same slip.)"), lambda p, L: (em(p, L), L * a(p))),
+        (_("your edit distance is a per-token error rate; it counts wrong tokens over the whole "
+           "answer."), lambda p, L: (em(p, L), 1 - a(p))),
+        (_("your edit distance is the chance that every token is wrong; it should be an expected "
+           "*number* of wrong tokens, which is linear in p."), lambda p, L: (em(p, L), (1 - a(p)) ** L)),
+        (_("your edit distance is the chance that the answer is not exactly right; it should count "
+           "how many tokens are wrong."), lambda p, L: (em(p, L), 1 - a(p) ** L)),
+        (_("your edit distance mixes in the exact-match score; each token is wrong on its own "
+           "with a fixed probability."), lambda p, L: (em(p, L), L * (1 - a(p) ** L))),
+        (_("the two values are swapped: exact match first, then the token edit distance."),
          lambda p, L: (ted(p, L), em(p, L))),
     ]
 
@@ -103,13 +104,13 @@ def mirage_metrics(answer):
                         own=(mirage.exact_match, mirage.token_edit_distance, mirage.score))
     judge(outputs(f, "mirage_metrics(p, L)"), _metric_cases(),
           lambda p, L: (mirage.exact_match(p, L), mirage.token_edit_distance(p, L)),
-          _wrong_metrics(), "think of one answer of L tokens, each right with chance p on its "
-          "own: when is it exactly right, and how many of its tokens are wrong on average?",
+          _wrong_metrics(), _("think of one answer of L tokens, each right with chance p on its "
+            "own: when is it exactly right, and how many of its tokens are wrong on average?"),
           what="mirage_metrics",
           read=lambda out, label: _arrays(out, "mirage_metrics", _models(label)),
           agree=lambda got, want: same(got, np.array(want)))
-    return ("both are right. On the same models exact match is p ** L, which stays near 0 and "
-            "then shoots up, while the token edit distance L(1 - p) falls linearly as p rises.")
+    return (_("both are right. On the same models exact match is p ** L, which stays near 0 and "
+              "then shoots up, while the token edit distance L(1 - p) falls linearly as p rises."))
 
 
 # ---------------------------------------------------------------- 7.2 Wilson interval
@@ -122,12 +123,12 @@ def _wilson_ref(k, n, z):
 
 def _wilson_cases():
     return [
-        ((0, 100, 1.96), "k = 0 of n = 100, z = 1.96"),
-        ((7, 20, 1.96), "k = 7 of n = 20, z = 1.96"),
-        ((186, 2000, 1.96), "k = 186 of n = 2000, z = 1.96"),
-        ((3, 40, 2.576), "k = 3 of n = 40, z = 2.576 (99%)"),
-        ((45, 50, 1.645), "k = 45 of n = 50, z = 1.645 (90%)"),
-        ((1, 10, 1.0), "k = 1 of n = 10, z = 1"),
+        ((0, 100, 1.96), _("k = 0 of n = 100, z = 1.96")),
+        ((7, 20, 1.96), _("k = 7 of n = 20, z = 1.96")),
+        ((186, 2000, 1.96), _("k = 186 of n = 2000, z = 1.96")),
+        ((3, 40, 2.576), _("k = 3 of n = 40, z = 2.576 (99%)")),
+        ((45, 50, 1.645), _("k = 45 of n = 50, z = 1.645 (90%)")),
+        ((1, 10, 1.0), _("k = 1 of n = 10, z = 1")),
     ]
 
 
@@ -164,21 +165,21 @@ def _wrong_wilsons():
         return centre - half, centre + half
 
     return [
-        ("that is the normal (Wald) interval. It collapses to a single point at k = 0, the very "
-         "case that matters for emergence: Wilson's interval comes from solving for the p whose "
-         "score test just accepts k.", wald),
-        ("that is the normal (Wald) interval, cut at 0 and 1; at k = 0 it still has zero width.",
+        (_("that is the normal (Wald) interval. It collapses to a single point at k = 0, the very "
+           "case that matters for emergence: Wilson's interval comes from solving for the p whose "
+           "score test just accepts k."), wald),
+        (_("that is the normal (Wald) interval, cut at 0 and 1; at k = 0 it still has zero width."),
          wald_clipped),
-        ("a z appears where the derivation gives its square (check every place z enters).",
+        (_("a z appears where the derivation gives its square (check every place z enters)."),
          with_z),
-        ("your interval is centred on k/n. Wilson's centre is pulled towards 1/2, and that "
-         "shift is what keeps it above 0 when k = 0.", no_shift),
-        ("the half-width of your interval has the wrong units: it is missing a square root.",
+        (_("your interval is centred on k/n. Wilson's centre is pulled towards 1/2, and that "
+           "shift is what keeps it above 0 when k = 0."), no_shift),
+        (_("the half-width of your interval has the wrong units: it is missing a square root."),
          no_sqrt),
-        ("your interval ignores the z it is given (try z = 1 and z = 2.576).", fixed_z),
-        ("your half-width vanishes at k = 0: a term that does not depend on k is missing under "
-         "the root.", half_z),
-        ("the two ends are swapped: low first, then high.", lambda k, n, z: _wilson_ref(k, n, z)[::-1]),
+        (_("your interval ignores the z it is given (try z = 1 and z = 2.576)."), fixed_z),
+        (_("your half-width vanishes at k = 0: a term that does not depend on k is missing under "
+           "the root."), half_z),
+        (_("the two ends are swapped: low first, then high."), lambda k, n, z: _wilson_ref(k, n, z)[::-1]),
     ]
 
 
@@ -187,24 +188,24 @@ def wilson(answer):
     """Check ``wilson(k, n, z)`` -> ``(low, high)``, the Wilson score interval."""
     f = expect_function(answer, "wilson", own=(mirage.wilson_interval, mirage.interval))
     judge(outputs(f, "wilson(k, n, z)"), _wilson_cases(), _wilson_ref, _wrong_wilsons(),
-          "start from the score test: the p for which |k − n·p| = z·sqrt(n·p·(1 − p)) is a "
-          "quadratic in p; its two roots are the ends of the interval.", what="wilson",
+          _("start from the score test: the p for which |k − n·p| = z·sqrt(n·p·(1 − p)) is a "
+            "quadratic in p; its two roots are the ends of the interval."), what="wilson",
           read=lambda out, label: np.array(expect_pair(out, "wilson", ("low", "high"))),
           agree=lambda got, want: same(got, np.array(want)))
     lo, hi = _wilson_ref(0, 100, 1.96)
-    return (f"wilson is right. Zero right out of 100 still allows a true accuracy up to "
-            f"{hi:.1%}: a measured 0 is not evidence of an absent ability.")
+    return (_("wilson is right. Zero right out of 100 still allows a true accuracy up to "
+              "{hi:.1%}: a measured 0 is not evidence of an absent ability.").format(hi=hi))
 
 
 # ---------------------------------------------------------------- 7.3 implied per-digit accuracy
 
 def _implied_cases():
     return [
-        ((np.array([25.5]), 4), "1 model: 25.5% with L = 4"),
-        ((np.array([0.15, 0.9, 8.4, 80.4]), 4), "4 models: 3D+ few-shot at 2.7B, 6.7B, 13B, 175B with L = 4"),
-        ((np.array([0.0, 0.05, 9.3]), 6), "3 models: 5D+ few-shot at 6.7B, 13B, 175B with L = 6"),
-        ((np.array([100.0, 55.5, 11.9]), 3), "3 models: 2D+ few-shot with L = 3"),
-        ((np.array([49.0, 64.0]), 2), "2 models: [49, 64] with L = 2"),
+        ((np.array([25.5]), 4), _("1 model: 25.5% with L = 4")),
+        ((np.array([0.15, 0.9, 8.4, 80.4]), 4), _("4 models: 3D+ few-shot at 2.7B, 6.7B, 13B, 175B with L = 4")),
+        ((np.array([0.0, 0.05, 9.3]), 6), _("3 models: 5D+ few-shot at 6.7B, 13B, 175B with L = 6")),
+        ((np.array([100.0, 55.5, 11.9]), 3), _("3 models: 2D+ few-shot with L = 3")),
+        ((np.array([49.0, 64.0]), 2), _("2 models: [49, 64] with L = 2")),
     ]
 
 
@@ -213,17 +214,17 @@ def _wrong_implied():
         return np.asarray(x, float) / 100
 
     return [
-        ("you left the accuracy in percent: the exact-match model works with a fraction "
-         "between 0 and 1.", lambda x, L: np.asarray(x, float) ** (1 / L)),
-        ("that is a percentage (times 100); return a fraction between 0 and 1.",
+        (_("you left the accuracy in percent: the exact-match model works with a fraction "
+           "between 0 and 1."), lambda x, L: np.asarray(x, float) ** (1 / L)),
+        (_("that is a percentage (times 100); return a fraction between 0 and 1."),
          lambda x, L: 100 * frac(x) ** (1 / L)),
-        ("that is the forward direction (the score a per-digit accuracy would give); invert it.",
+        (_("that is the forward direction (the score a per-digit accuracy would give); invert it."),
          lambda x, L: frac(x) ** L),
-        ("dividing by L does not undo raising to the power L.", lambda x, L: frac(x) / L),
-        ("that inverts the chance of at least one right digit, not of all of them.",
+        (_("dividing by L does not undo raising to the power L."), lambda x, L: frac(x) / L),
+        (_("that inverts the chance of at least one right digit, not of all of them."),
          lambda x, L: 1 - (1 - frac(x)) ** (1 / L)),
-        ("you took the root of the percentage and then divided by 100; the units must be "
-         "converted before the root.", lambda x, L: np.asarray(x, float) ** (1 / L) / 100),
+        (_("you took the root of the percentage and then divided by 100; the units must be "
+           "converted before the root."), lambda x, L: np.asarray(x, float) ** (1 / L) / 100),
     ]
 
 
@@ -233,16 +234,16 @@ def implied_per_digit(answer):
     f = expect_function(answer, "implied_per_digit", own=(mirage.implied_per_token_accuracy,))
     judge(outputs(f, "implied_per_digit(exact_percent, L)"), _implied_cases(),
           lambda x, L: (x / 100) ** (1 / L), _wrong_implied(),
-          "write the exact-match score in terms of the per-digit accuracy, then solve that "
-          "for the per-digit accuracy (mind the units).", what="implied_per_digit",
-          read=_per_model("implied_per_digit", "work on the whole array at once (numpy "
-                          "arithmetic), one value per model."))
+          _("write the exact-match score in terms of the per-digit accuracy, then solve that "
+            "for the per-digit accuracy (mind the units)."), what="implied_per_digit",
+          read=_per_model("implied_per_digit", _("work on the whole array at once (numpy "
+                            "arithmetic), one value per model.")))
     exact = np.array([0.4, 25.5])                   # GPT-3 4D+ few-shot, 13B and 175B (%)
     p = (exact / 100) ** (1 / 4)
-    return (f"implied_per_digit is right. GPT-3 4-digit addition (few-shot, 13B: {exact[0]}%; "
-            f"175B: {exact[1]}%) implies per-digit accuracy {p[0]:.2f} and {p[1]:.2f} with L = 4: "
-            f"a {exact[1] / exact[0]:.0f}-fold jump in exact match is a {p[1] / p[0]:.1f}-fold "
-            f"change per digit.")
+    return (_("implied_per_digit is right. GPT-3 4-digit addition (few-shot, 13B: {exact}%; "
+              "175B: {exact2}%) implies per-digit accuracy {p:.2f} and {p2:.2f} with L = 4: "
+              "a {exact3:.0f}-fold jump in exact match is a {p3:.1f}-fold "
+              "change per digit.").format(exact=exact[0], exact2=exact[1], p=p[0], p2=p[1], exact3=exact[1] / exact[0], p3=p[1] / p[0]))
 
 
 # ---------------------------------------------------------------- 7.4 subset accuracy
@@ -252,11 +253,11 @@ def _subset_cases():
     acc = np.asarray(mirage.classifier_accuracy(np.geomspace(1e4, 1e8, 6)))
     return [
         ((np.array([[1, 1, 1, 0, 1, 1, 1, 1], [1, 0, 1, 1, 1, 1, 0, 1]], dtype=bool), 2),
-         "2 models, 8 items (the worked example), K = 2"),
-        ((mirage.sample_outcomes(acc, 1000, seed=7), 5), "6 models, 1000 items, K = 5"),
-        ((rng.random((4, 103)) < 0.7, 3), "4 models, 103 items (not a multiple of 3), K = 3"),
-        ((rng.random((3, 50)) < 0.5, 1), "3 models, 50 items, K = 1"),
-        ((rng.random((5, 64)) < 0.9, 4), "5 models, 64 items, K = 4"),
+         _("2 models, 8 items (the worked example), K = 2")),
+        ((mirage.sample_outcomes(acc, 1000, seed=7), 5), _("6 models, 1000 items, K = 5")),
+        ((rng.random((4, 103)) < 0.7, 3), _("4 models, 103 items (not a multiple of 3), K = 3")),
+        ((rng.random((3, 50)) < 0.5, 1), _("3 models, 50 items, K = 1")),
+        ((rng.random((5, 64)) < 0.9, 4), _("5 models, 64 items, K = 4")),
     ]
 
 
@@ -287,19 +288,19 @@ def _wrong_subsets():
             .all(axis=2).mean(axis=1)
 
     return [
-        ("that is accuracy ** K, the *prediction* for independent items. The exercise asks "
-         "for the value measured on these outcomes.", lambda x, K: o(x).mean(axis=1) ** K),
-        ("you counted groups with *at least one* right item; a group counts only if every "
-         "item in it is right.", lambda x, K: groups(x, K).max(axis=2).mean(axis=1)),
-        ("you used overlapping windows (items 1-K, 2-(K+1), ...); each item belongs to "
-         "exactly one group.", sliding),
-        ("the last, incomplete group is counted; a group of fewer than K items is not a "
-         "group of K.", padded),
-        ("that is the fraction of *items* right, ignoring K.", lambda x, K: o(x).mean(axis=1)),
-        ("that is the fraction of groups that are all *wrong*.",
+        (_("that is accuracy ** K, the *prediction* for independent items. The exercise asks "
+           "for the value measured on these outcomes."), lambda x, K: o(x).mean(axis=1) ** K),
+        (_("you counted groups with *at least one* right item; a group counts only if every "
+           "item in it is right."), lambda x, K: groups(x, K).max(axis=2).mean(axis=1)),
+        (_("you used overlapping windows (items 1-K, 2-(K+1), ...); each item belongs to "
+           "exactly one group."), sliding),
+        (_("the last, incomplete group is counted; a group of fewer than K items is not a "
+           "group of K."), padded),
+        (_("that is the fraction of *items* right, ignoring K."), lambda x, K: o(x).mean(axis=1)),
+        (_("that is the fraction of groups that are all *wrong*."),
          lambda x, K: (1 - groups(x, K)).min(axis=2).mean(axis=1)),
-        ("your groups mix items of different models: a reshape that does not keep the "
-         "model axis first reads the outcomes in the wrong order.", reshaped_wrongly),
+        (_("your groups mix items of different models: a reshape that does not keep the "
+           "model axis first reads the outcomes in the wrong order."), reshaped_wrongly),
     ]
 
 
@@ -310,13 +311,13 @@ def subset_accuracy(answer):
                         own=(mirage.subset_accuracy_from_outcomes, mirage.subset_accuracy))
     judge(outputs(f, "subset_accuracy(outcomes, K)"), _subset_cases(),
           mirage.subset_accuracy_from_outcomes, _wrong_subsets(),
-          "for one model, write down its groups of K items by hand on the worked example and "
-          "count the groups that pass; then do the same for every row at once.",
+          _("for one model, write down its groups of K items by hand on the worked example and "
+            "count the groups that pass; then do the same for every row at once."),
           what="subset_accuracy",
-          read=_per_model("subset_accuracy", "rows are models and columns are items: one "
-                          "value per row."))
-    return ("subset_accuracy is right: with independent items it is close to accuracy ** K, "
-            "and it stays near zero until the single-item accuracy is high.")
+          read=_per_model("subset_accuracy", _("rows are models and columns are items: one "
+                            "value per row.")))
+    return (_("subset_accuracy is right: with independent items it is close to accuracy ** K, "
+              "and it stays near zero until the single-item accuracy is high."))
 
 
 # ---------------------------------------------------------------- 7.5 upper bound after zero
@@ -332,18 +333,18 @@ def _zero_cases():
 
 def _wrong_zeros():
     return [
-        ("that is a *one-sided* bound; the exercise asks for the upper end of a two-sided "
-         "interval, with the missing confidence split between two tails.",
+        (_("that is a *one-sided* bound; the exercise asks for the upper end of a two-sided "
+           "interval, with the missing confidence split between two tails."),
          lambda n, c: 1 - (1 - c) ** (1 / n)),
-        ("that is the rule of three, 3/n: a correct one-sided 95% bound for large n. The "
-         "exercise asks for the exact two-sided bound, which is larger.",
+        (_("that is the rule of three, 3/n: a correct one-sided 95% bound for large n. The "
+           "exercise asks for the exact two-sided bound, which is larger."),
          lambda n, c: 3 / n),
-        ("1/n is the resolution of the test set, not a confidence bound.", lambda n, c: 1 / n),
-        ("that is the chance of 0 successes at the bound, not the bound itself.",
+        (_("1/n is the resolution of the test set, not a confidence bound."), lambda n, c: 1 / n),
+        (_("that is the chance of 0 successes at the bound, not the bound itself."),
          lambda n, c: ((1 - c) / 2) ** (1 / n)),
-        ("solving for the accuracy undoes a power n; your answer applies it again.",
+        (_("solving for the accuracy undoes a power n; your answer applies it again."),
          lambda n, c: 1 - ((1 - c) / 2) ** n),
-        ("that is a percentage; return a fraction between 0 and 1.",
+        (_("that is a percentage; return a fraction between 0 and 1."),
          lambda n, c: 100 * _zero_ref(n, c)),
     ]
 
@@ -355,16 +356,16 @@ def zero_upper(answer):
                         own=(mirage.clopper_pearson_interval, mirage.beta_quantile,
                              mirage.interval))
     judge(outputs(f, "zero_upper(n, confidence)"), _zero_cases(), _zero_ref, _wrong_zeros(),
-          "for a candidate accuracy a, what is the chance of getting 0 right out of n? The "
-          "bound is the a at which that chance has fallen to the tail the confidence leaves.",
+          _("for a candidate accuracy a, what is the chance of getting 0 right out of n? The "
+            "bound is the a at which that chance has fallen to the tail the confidence leaves."),
           what="zero_upper")
     bound = _zero_ref(2000, 0.95)
     lengths, weights = mirage.gpt3_answer_lengths("5D+")
     digit = mirage.implied_per_token_accuracy(bound, lengths, weights)
-    return (f"zero_upper is right. A score of 0 of 2,000, like GPT-3's on 5-digit addition up "
-            f"to 6.7B parameters, allows an accuracy up to {bound:.2%}, and so a per-digit "
-            f"accuracy up to {digit:.2f} (answers of {lengths @ weights:.1f} characters on "
-            f"average): the zeros hide a lot.")
+    return (_("zero_upper is right. A score of 0 of 2,000, like GPT-3's on 5-digit addition up "
+              "to 6.7B parameters, allows an accuracy up to {bound:.2%}, and so a per-digit "
+              "accuracy up to {digit:.2f} (answers of {lengths:.1f} characters on "
+              "average): the zeros hide a lot.").format(bound=bound, digit=digit, lengths=lengths @ weights))
 
 
 # ---------------------------------------------------------------- 7.6 the checklist
@@ -387,40 +388,40 @@ _ANSWERS = {"a": "resolution", "b": "surrogate", "c": "sampling", "d": "comparis
             "e": "axis", "f": "loss", "g": "metric"}
 
 _CLUE = {
-    "a": "look at what the evidence counts: items and outcomes on a test set, not sizes or axes.",
-    "b": "the evidence is about a second way of scoring the same outputs.",
-    "c": "the evidence is about which model sizes exist at all.",
-    "d": "the evidence is about how this curve was found among many.",
-    "e": "the evidence is about how the numbers are drawn.",
-    "f": "the evidence lines up different model families by something other than size.",
-    "g": "the evidence is about how one answer is turned into a score.",
+    "a": N_("look at what the evidence counts: items and outcomes on a test set, not sizes or axes."),
+    "b": N_("the evidence is about a second way of scoring the same outputs."),
+    "c": N_("the evidence is about which model sizes exist at all."),
+    "d": N_("the evidence is about how this curve was found among many."),
+    "e": N_("the evidence is about how the numbers are drawn."),
+    "f": N_("the evidence lines up different model families by something other than size."),
+    "g": N_("the evidence is about how one answer is turned into a score."),
 }
 
 
 def _diagnosis(letter: str, key: str) -> str:
     """Why checklist item ``key`` does not fit evidence ``letter``, without naming the one that does."""
-    return (f"({letter}): the '{key}' item asks \"{CHECKLIST[key]}\" The evidence does not "
-            f"answer that question; {_CLUE[letter]}")
+    return (_("({letter}): the '{key}' item asks \"{CHECKLIST}\" The evidence does not "
+              "answer that question; {_CLUE}").format(letter=letter, key=key, CHECKLIST=CHECKLIST[key], _CLUE=_(_CLUE[letter])))
 
 
 @checker("7.6", reread=page(PAGE, "A checklist for a claim of emergence"))
 def checklist(answer):
     """Check a dict {evidence letter: checklist key} for the seven pieces of evidence."""
     letters = sorted(EVIDENCE)
-    expect_dict(answer, letters, "answers", '{"a": "...", "b": "...", ...} with one checklist '
-                'key per letter')
+    expect_dict(answer, letters, "answers", _("{\"a\": \"...\", \"b\": \"...\", ...} with one checklist "
+                  "key per letter"))
     given = {}
     for x in letters:
         value = answer[x]
         text = value.strip().lower() if isinstance(value, str) else None
         if text not in CHECKLIST:
-            raise Wrong(f"the answer for {x} is {value!r:.40}.",
-                        f"use one of the checklist keys: {', '.join(map(repr, CHECKLIST))}")
+            raise Wrong(_("the answer for {x} is {value!r:.40}.").format(x=x, value=value),
+                        _("use one of the checklist keys: {map}").format(map=', '.join(map(repr, CHECKLIST))))
         given[x] = text
     wrong = [x for x in letters if given[x] != _ANSWERS[x]]
     if wrong:
         x = wrong[0]
-        raise Wrong(f"{len(wrong)} of {len(letters)} do not match yet; the first is ({x}).",
+        raise Wrong(_("{n_wrong} of {n_letters} do not match yet; the first is ({x}).").format(n_wrong=len(wrong), n_letters=len(letters), x=x),
                     _diagnosis(x, given[x]))
-    return ("all seven match. A claim of emergence that survives every item on the list is "
-            "much stronger than one that was only ever plotted one way.")
+    return (_("all seven match. A claim of emergence that survives every item on the list is "
+              "much stronger than one that was only ever plotted one way."))

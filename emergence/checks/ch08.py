@@ -18,6 +18,7 @@ from emergence.curves import loglog_slope
 from emergence.checks import (Wrong, checker, compare_prediction, expect_dict, expect_function,
                               expect_prediction, expect_real, judge, judge_value, outputs, page,
                               shape_of)
+from emergence.i18n import N_, _
 
 __all__ = ["composite_half_scale", "survivors", "match_curves", "rare_subtasks", "data_delay",
            "MATCH", "SP_WIDTH", "DELAY_WEIGHT_DECAY", "DELAY_PREDICT_FRAC", "SURVIVORS"]
@@ -52,13 +53,13 @@ def _half_cases():
     return [
         (np.array([1e8, 1e9, 1e10, 1e11]), np.array([[0.5, 0.8, 0.95, 0.99],
                                                      [0.4, 0.7, 0.9, 0.98]]),
-         "the worked example"),
-        (N, chess, "three chess skills (opening, tactics, endgame)"),
-        (N, many, "eight parts with different midpoints"),
+         _("the worked example")),
+        (N, chess, _("three chess skills (opening, tactics, endgame)")),
+        (N, many, _("eight parts with different midpoints")),
         (uneven, np.array([behaviours.skill_probability(uneven, 7.5, 2.0)] * 4),
-         "four equal parts at unevenly spaced sizes"),
-        (N, chess[:1], "a single part"),
-        (N[:6], np.full((2, 6), 0.8), "two parts already at 0.8 (0.64 at the smallest size)"),
+         _("four equal parts at unevenly spaced sizes")),
+        (N, chess[:1], _("a single part")),
+        (N[:6], np.full((2, 6), 0.8), _("two parts already at 0.8 (0.64 at the smallest size)")),
     ]
 
 
@@ -75,24 +76,24 @@ def _wrong_halves():
 
     prod = functools.partial(np.prod, axis=0)
     return [
-        ("the task needs every part; averaging the parts gives the continuous 'fraction of "
-         "parts right' instead.",
+        (_("the task needs every part; averaging the parts gives the continuous 'fraction of "
+           "parts right' instead."),
          at(lambda p: p.mean(axis=0))),
-        ("adding success rates can exceed 1: that is not how independent parts combine.",
+        (_("adding success rates can exceed 1: that is not how independent parts combine."),
          at(lambda p: p.sum(axis=0))),
-        ("that is where the weakest part reaches 1/2. Even when every other part is better, "
-         "each can still fail.", at(lambda p: p.min(axis=0))),
-        ("that is where the first part alone reaches 1/2; the task needs all of them.",
+        (_("that is where the weakest part reaches 1/2. Even when every other part is better, "
+           "each can still fail."), at(lambda p: p.min(axis=0))),
+        (_("that is where the first part alone reaches 1/2; the task needs all of them."),
          at(lambda p: p[0])),
-        ("you used the mean part for every part; the parts differ.",
+        (_("you used the mean part for every part; the parts differ."),
          at(lambda p: p.mean(axis=0) ** len(p))),
-        ("you interpolated in N; the sizes are spread over decades, so the straight line "
-         "belongs on a logarithmic axis.", at(prod, "linear")),
-        ("you returned the logarithm of the size; the exercise asks for N itself.",
+        (_("you interpolated in N; the sizes are spread over decades, so the straight line "
+           "belongs on a logarithmic axis."), at(prod, "linear")),
+        (_("you returned the logarithm of the size; the exercise asks for N itself."),
          lambda N, parts: math.log10(_composite(N, parts))),
-        ("you returned the first size at or above 1/2 without interpolating.",
+        (_("you returned the first size at or above 1/2 without interpolating."),
          lambda N, parts: float(N[int(np.argmax(np.prod(parts, axis=0) >= 0.5))])),
-        ("you returned the last size below 1/2 without interpolating.",
+        (_("you returned the last size below 1/2 without interpolating."),
          lambda N, parts: float(N[max(int(np.argmax(np.prod(parts, axis=0) >= 0.5)) - 1, 0)])),
     ]
 
@@ -107,18 +108,18 @@ def composite_half_scale(answer):
     def read(out, label):
         shape = shape_of(out)
         if shape is not None and len(shape) == 1 and shape[0] in counts[label]:
-            raise Wrong(f"composite_half_scale returned {shape[0]} numbers for {label}.",
-                        "return one size: the N at which the whole task first reaches 0.5.")
-        return expect_real(out, f"composite_half_scale on {label}")
+            raise Wrong(_("composite_half_scale returned {shape} numbers for {label}.").format(shape=shape[0], label=label),
+                        _("return one size: the N at which the whole task first reaches 0.5."))
+        return expect_real(out, _("composite_half_scale on {label}").format(label=label))
 
     judge(outputs(f, "composite_half_scale(N, parts)"), cases, _composite, _wrong_halves(),
-          "first the whole task's success at each size (it needs every part), then where that "
-          "curve first reaches 1/2, between two sizes.", what="composite_half_scale", read=read)
-    N, chess, _ = _half_cases()[1]
+          _("first the whole task's success at each size (it needs every part), then where that "
+            "curve first reaches 1/2, between two sizes."), what="composite_half_scale", read=read)
+    N, chess, _skip = _half_cases()[1]
     alone = [_cross(N, part) for part in chess]
-    return (f"composite_half_scale is right. The three chess skills reach 1/2 at "
-            f"{', '.join(f'{n:.2g}' for n in alone)} parameters; the game needs all three and "
-            f"reaches 1/2 only at {_composite(N, chess):.2g}.")
+    return (_("composite_half_scale is right. The three chess skills reach 1/2 at "
+              "{n} parameters; the game needs all three and "
+              "reaches 1/2 only at {_composite:.2g}.").format(n=', '.join((f'{n:.2g}' for n in alone)), _composite=_composite(N, chess)))
 
 
 # ---------------------------------------------------------------- 8.2 which jumps survive?
@@ -127,20 +128,20 @@ SURVIVORS = frozenset({"quantised skills", "loss threshold", "grokking on rare d
 """The mechanisms whose jump survives a continuous metric (exercise 8.2)."""
 
 _SURVIVE_HINTS = {
-    "composite task": "a composite task jumps because it multiplies parts that each improve "
-                      "smoothly; score the parts (the fraction of parts right) and the curve is "
-                      "as smooth as they are. See the first demo at k = 8.",
-    "exact-match metric": "this is the mirage argument: the per-token probability improves "
-                          "smoothly and only the all-or-nothing score jumps (Chapter 7).",
-    "quantised skills": "one skill's own loss drops as abruptly as its accuracy (the sparse "
-                        "parity sweep): the jump is in the model. Only the average over many "
-                        "skills is smooth.",
-    "loss threshold": "Du et al. report abilities that stay at chance until the loss crosses a "
-                      "threshold whether the metric is continuous or not: under this hypothesis "
-                      "the continuous score jumps too.",
-    "grokking on rare data": "when the network groks, the probability it puts on the right "
-                             "answer rises as abruptly as its accuracy (the second demo): the "
-                             "jump is not made by the metric.",
+    "composite task": N_("a composite task jumps because it multiplies parts that each improve "
+                         "smoothly; score the parts (the fraction of parts right) and the curve is "
+                         "as smooth as they are. See the first demo at k = 8."),
+    "exact-match metric": N_("this is the mirage argument: the per-token probability improves "
+                             "smoothly and only the all-or-nothing score jumps (Chapter 7)."),
+    "quantised skills": N_("one skill's own loss drops as abruptly as its accuracy (the sparse "
+                           "parity sweep): the jump is in the model. Only the average over many "
+                           "skills is smooth."),
+    "loss threshold": N_("Du et al. report abilities that stay at chance until the loss crosses a "
+                         "threshold whether the metric is continuous or not: under this hypothesis "
+                         "the continuous score jumps too."),
+    "grokking on rare data": N_("when the network groks, the probability it puts on the right "
+                                "answer rises as abruptly as its accuracy (the second demo): the "
+                                "jump is not made by the metric."),
 }
 
 _MECHANISM_ALIASES = {
@@ -158,8 +159,8 @@ def _mechanism(value, what: str) -> str:
     text = value.strip().lower().replace("_", " ") if isinstance(value, str) else None
     text = _MECHANISM_ALIASES.get(text, text)
     if text not in sy.MECHANISMS:
-        raise Wrong(f"{what} is {value!r}, which is not one of the five mechanisms.",
-                    "use the names in synthesis.MECHANISMS: " + ", ".join(map(repr, sy.MECHANISMS)))
+        raise Wrong(_("{what} is {value!r}, which is not one of the five mechanisms.").format(what=what, value=value),
+                    _("use the names in synthesis.MECHANISMS: ") + ", ".join(map(repr, sy.MECHANISMS)))
     return text
 
 
@@ -167,33 +168,35 @@ def _mechanism(value, what: str) -> str:
 def survivors(answer):
     """Check the set of mechanisms whose jump survives a continuous metric."""
     if answer is None or answer is Ellipsis:
-        raise Wrong("survivors is still empty.", "write a set of mechanism names, "
-                    '{"...", "..."}; an empty set is set().')
+        raise Wrong(_("survivors is still empty."), _("write a set of mechanism names, "
+                      "{\"...\", \"...\"}; an empty set is set()."))
     if isinstance(answer, str):
-        raise Wrong("survivors is one string.", 'make it a set of names, {"..."}, even if you '
-                    "choose only one.")
+        raise Wrong(_("survivors is one string."), _("make it a set of names, {\"...\"}, even if you "
+                      "choose only one."))
     if isinstance(answer, dict) or not isinstance(answer, set | frozenset | list | tuple):
-        raise Wrong(f"survivors should be a set of names, not a {type(answer).__name__}.",
-                    'write it like {"...", "..."}.')
-    chosen = {_mechanism(v, f"the entry {v!r}") for v in answer}
+        raise Wrong(_("survivors should be a set of names, not a {type}.").format(type=type(answer).__name__),
+                    _("write it like {\"...\", \"...\"}."))
+    chosen = {_mechanism(v, _("the entry {v!r}").format(v=v)) for v in answer}
     extra = [m for m in sy.MECHANISMS if m in chosen - SURVIVORS]
     missing = [m for m in sy.MECHANISMS if m in SURVIVORS - chosen]
     if extra:
-        raise Wrong(f"{extra[0]!r} does not survive a continuous metric"
-                    + (f" (and {len(extra) + len(missing) - 1} more choice"
-                       f"{'s' if len(extra) + len(missing) > 2 else ''} to fix)."
+        raise Wrong(_("{extra!r} does not survive a continuous metric").format(extra=extra[0])
+                    + (_(" (and 1 more choice to fix).") if len(extra) + len(missing) == 2 else
+                       _(" (and {n_more} more choices to fix).").format(
+                           n_more=len(extra) + len(missing) - 1)
                        if len(extra) + len(missing) > 1 else "."),
-                    _SURVIVE_HINTS[extra[0]])
+                    _(_SURVIVE_HINTS[extra[0]]))
     if missing:
-        raise Wrong(f"{len(missing)} mechanism{'s' if len(missing) > 1 else ''} whose jump "
-                    "survives a continuous metric "
-                    f"{'are' if len(missing) > 1 else 'is'} missing from your set.",
-                    "for each mechanism you left out, ask where its jump is: in the model "
-                    "(then a continuous score jumps too) or in the score.")
-    return ("right: quantised skills, a loss threshold and grokking make jumps that a continuous "
-            "metric keeps; a composite task and an exact-match metric make jumps that a "
-            "continuous metric removes. So re-scoring a claimed ability with a continuous metric "
-            "splits the explanations into two groups, but cannot pick one inside a group.")
+        raise Wrong(_("1 mechanism whose jump survives a continuous metric is missing from your "
+                      "set.") if len(missing) == 1 else
+                    _("{n_missing} mechanisms whose jump survives a continuous metric are missing "
+                      "from your set.").format(n_missing=len(missing)),
+                    _("for each mechanism you left out, ask where its jump is: in the model "
+                      "(then a continuous score jumps too) or in the score."))
+    return (_("right: quantised skills, a loss threshold and grokking make jumps that a continuous "
+              "metric keeps; a composite task and an exact-match metric make jumps that a "
+              "continuous metric removes. So re-scoring a claimed ability with a continuous metric "
+              "splits the explanations into two groups, but cannot pick one inside a group."))
 
 
 # ---------------------------------------------------------------- 8.3 match curves
@@ -204,55 +207,56 @@ MATCH = {"A": ("exact-match metric", 16), "B": ("quantised skills", 16),
 """The five anonymous curves of exercise 8.3: letter -> (mechanism, knob setting)."""
 
 _CLUES = {
-    "composite task": "the dashed curve is one part of the task, a separate skill that improves "
-                      "smoothly; the whole task needs all of them",
-    "exact-match metric": "the dashed curve is the per-token probability of one long answer; only "
-                          "the score that needs every token right jumps",
-    "quantised skills": "the other seeds jump at different sizes, and the average over all "
-                        "subtasks (dotted) is smooth while this one subtask jumps",
-    "loss threshold": "the pre-training loss (dotted, right axis) falls smoothly; the ability "
-                      "switches on exactly where it crosses a fixed level",
-    "grokking on rare data": "the x-axis is training steps, not model size, and train accuracy "
-                             "(dotted) is perfect long before the test score moves",
+    "composite task": N_("the dashed curve is one part of the task, a separate skill that improves "
+                         "smoothly; the whole task needs all of them"),
+    "exact-match metric": N_("the dashed curve is the per-token probability of one long answer; only "
+                             "the score that needs every token right jumps"),
+    "quantised skills": N_("the other seeds jump at different sizes, and the average over all "
+                           "subtasks (dotted) is smooth while this one subtask jumps"),
+    "loss threshold": N_("the pre-training loss (dotted, right axis) falls smoothly; the ability "
+                         "switches on exactly where it crosses a fixed level"),
+    "grokking on rare data": N_("the x-axis is training steps, not model size, and train accuracy "
+                                "(dotted) is perfect long before the test score moves"),
 }
 
 
 def _why_not(letter: str, truth: str, given: str) -> str:
     survives = {m: m in SURVIVORS for m in sy.MECHANISMS}
     if (given == "grokking on rare data") != (truth == "grokking on rare data"):
-        why = ("grokking is a jump in training time at a fixed model size"
+        why = (_("grokking is a jump in training time at a fixed model size")
                if given == "grokking on rare data" else
-               f"curve {letter} is plotted against training steps, not model size")
+               _("curve {letter} is plotted against training steps, not model size").format(letter=letter))
     elif survives[given] and not survives[truth]:
-        why = (f"'{given}' predicts a jump that survives the continuous metric, but curve "
-               f"{letter}'s dashed curve rises smoothly")
+        why = (_("'{given}' predicts a jump that survives the continuous metric, but curve "
+                 "{letter}'s dashed curve rises smoothly").format(given=given, letter=letter))
     elif survives[truth] and not survives[given]:
-        why = (f"'{given}' predicts that the jump disappears under a continuous metric, but curve "
-               f"{letter}'s dashed curve jumps too")
+        why = (_("'{given}' predicts that the jump disappears under a continuous metric, but curve "
+                 "{letter}'s dashed curve jumps too").format(given=given, letter=letter))
     elif {given, truth} == {"composite task", "exact-match metric"}:
-        why = ("both multiply probabilities, so the shapes agree; ask what the parts are: "
-               "separate skills (composite) or the tokens of one answer (metric)")
+        why = (_("both multiply probabilities, so the shapes agree; ask what the parts are: "
+                 "separate skills (composite) or the tokens of one answer (metric)"))
     else:
-        why = ("both keep their jump under a continuous metric; ask what else moves with it: "
-               "other seeds and the average over skills, or the pre-training loss")
-    return f"{why}. '{given}' would show this: {_CLUES[given]}. Does curve {letter}?"
+        why = (_("both keep their jump under a continuous metric; ask what else moves with it: "
+                 "other seeds and the average over skills, or the pre-training loss"))
+    return _("{why}. '{given}' would show this: {_CLUES}. Does curve {letter}?").format(why=why, given=given, _CLUES=_(_CLUES[given]), letter=letter)
 
 
 @checker("8.3", reread=page(PAGE, "What each explanation predicts"))
 def match_curves(answer):
     """Check a dict {letter: mechanism} for the five curves of exercise 8.3."""
     letters = sorted(MATCH)
-    expect_dict(answer, letters, "matches", '{"A": "...", "B": "...", ...} with one mechanism '
-                'per curve')
-    given = {n: _mechanism(answer[n], f"the entry for curve {n}") for n in letters}
+    expect_dict(answer, letters, "matches", _("{\"A\": \"...\", \"B\": \"...\", ...} with one mechanism "
+                  "per curve"))
+    given = {n: _mechanism(answer[n], _("the entry for curve {n}").format(n=n)) for n in letters}
     wrong = [n for n in letters if given[n] != MATCH[n][0]]
     if wrong:
         n = wrong[0]
-        raise Wrong(f"{len(wrong)} of 5 matches {'is' if len(wrong) == 1 else 'are'} off: "
-                    f"curve {n} is not {given[n]!r}.",
+        raise Wrong((_("1 of 5 matches is off: curve {n} is not {given!r}.") if len(wrong) == 1 else
+                     _("{n_wrong} of 5 matches are off: curve {n} is not {given!r}.")).format(
+                        n_wrong=len(wrong), n=n, given=given[n]),
                     _why_not(n, MATCH[n][0], given[n]))
-    return ("all five match. Two questions sorted them: does the jump survive the continuous "
-            "metric, and what else changes with it (the axis, the seeds, the loss, the parts)?")
+    return (_("all five match. Two questions sorted them: does the jump survive the continuous "
+              "metric, and what else changes with it (the axis, the seeds, the loss, the parts)?"))
 
 
 # ---------------------------------------------------------------- 8.4 rare subtasks learned late
@@ -289,65 +293,65 @@ def rare_subtasks(steps, slope):
     sweep = _sweep()
     ref, ref_slope = rare_reference()
     if isinstance(steps, np.ndarray) and steps.dtype == bool:
-        raise Wrong("steps is a True/False mask.", "steps holds the first evaluation step at "
-                    "which each subtask reaches 90 %.")
+        raise Wrong(_("steps is a True/False mask."), _("steps holds the first evaluation step at "
+                      "which each subtask reaches 90 %."))
     if steps is None or steps is Ellipsis:
-        raise Wrong("steps is still empty.", "replace the `...` with your answer and re-run the cell")
+        raise Wrong(_("steps is still empty."), _("replace the `...` with your answer and re-run the cell"))
     try:
         arr = np.asarray(steps, dtype=float)
     except (TypeError, ValueError):
-        raise Wrong(f"steps should be an array of numbers, not a {type(steps).__name__}.",
-                    "stack one row per seed with np.array([...])") from None
+        raise Wrong(_("steps should be an array of numbers, not a {type}.").format(type=type(steps).__name__),
+                    _("stack one row per seed with np.array([...])")) from None
     if arr.shape != ref.shape:
         if arr.shape == ref.shape[1:]:
-            raise Wrong(f"steps has shape {arr.shape}: one seed only.",
-                        f"give one row per seed (shape {ref.shape}): all three seeds.")
-        raise Wrong(f"steps has shape {arr.shape}; expected {ref.shape} (seeds × subtasks).",
-                    "one row per seed, one column per subtask, in rank order.")
+            raise Wrong(_("steps has shape {shape}: one seed only.").format(shape=arr.shape),
+                        _("give one row per seed (shape {shape}): all three seeds.").format(shape=ref.shape))
+        raise Wrong(_("steps has shape {shape}; expected {shape2} (seeds × subtasks).").format(shape=arr.shape, shape2=ref.shape),
+                    _("one row per seed, one column per subtask, in rank order."))
     budget = float(sweep.eval_steps[-1])
     candidates = [
-        ("subtasks that never reach 90 % have no learning step: keep them NaN rather than the "
-         "budget.", np.where(np.isnan(ref), budget, ref)),
-        ("subtasks that never reach 90 % have no learning step: keep them NaN rather than 0.",
+        (_("subtasks that never reach 90 % have no learning step: keep them NaN rather than the "
+           "budget."), np.where(np.isnan(ref), budget, ref)),
+        (_("subtasks that never reach 90 % have no learning step: keep them NaN rather than 0."),
          np.where(np.isnan(ref), 0, ref)),
-        ("chance is 0.5: a threshold there counts unlearned subtasks as learned.",
+        (_("chance is 0.5: a threshold there counts unlearned subtasks as learned."),
          _learn_steps(sweep, threshold=0.5)),
-    ] + [(f"use width {SP_WIDTH}.", _learn_steps(sweep, width=w)) for w in sweep.widths
+    ] + [(_("use width {SP_WIDTH}.").format(SP_WIDTH=SP_WIDTH), _learn_steps(sweep, width=w)) for w in sweep.widths
          if w != SP_WIDTH]
-    judge_value(arr, ref, candidates, f"for each seed, the first evaluation step at which each "
-                f"subtask of the width-{SP_WIDTH} run reaches 90 %.", what="steps",
-                label=f"width {SP_WIDTH}, all seeds")
+    judge_value(arr, ref, candidates, _("for each seed, the first evaluation step at which each "
+                  "subtask of the width-{SP_WIDTH} run reaches 90 %.").format(SP_WIDTH=SP_WIDTH), what="steps",
+                label=_("width {SP_WIDTH}, all seeds").format(SP_WIDTH=SP_WIDTH))
     if isinstance(slope, np.ndarray | list | tuple) and np.size(slope) == 2:
-        raise Wrong("slope holds two numbers.",
-                    "a straight-line fit gives a slope and an intercept: the question asks for "
-                    "one of them.")
+        raise Wrong(_("slope holds two numbers."),
+                    _("a straight-line fit gives a slope and an intercept: the question asks for "
+                      "one of them."))
     s = expect_real(slope, "slope")
     ranks = np.arange(1, len(sweep.probs) + 1)
     ok = np.isfinite(ref) & (ref > 0)
     x = np.broadcast_to(sweep.probs, ref.shape)
     judge_value(s, ref_slope, [
-        ("you fitted against the rank; the question is about frequency.", _slope_of(ref, ranks)),
-        ("the axes are swapped: frequency is the cause, on the x-axis.",
+        (_("you fitted against the rank; the question is about frequency."), _slope_of(ref, ranks)),
+        (_("the axes are swapped: frequency is the cause, on the x-axis."),
          float(np.polyfit(np.log(ref[ok]), np.log(x[ok]), 1)[0])),
-        ("a straight-line fit gives two numbers, and you took the intercept.",
+        (_("a straight-line fit gives two numbers, and you took the intercept."),
          float(np.polyfit(np.log(x[ok]), np.log(ref[ok]), 1)[1])),
-        ("use the same logarithm on both axes.",
+        (_("use the same logarithm on both axes."),
          float(np.polyfit(np.log10(x[ok]), np.log(ref[ok]), 1)[0])),
-        ("use the same logarithm on both axes.",
+        (_("use the same logarithm on both axes."),
          float(np.polyfit(np.log(x[ok]), np.log10(ref[ok]), 1)[0])),
-        ("fit all three seeds together, not seed 0 alone.", _slope_of(ref[0], sweep.probs)),
-        ("fit on log-log axes.", float(np.polyfit(x[ok], ref[ok], 1)[0])),
-    ], "pair each learned subtask's step with its frequency, over all seeds, and fit a power "
-       "law.", what="slope", label="the learned subtasks", tol=1e-4,
+        (_("fit all three seeds together, not seed 0 alone."), _slope_of(ref[0], sweep.probs)),
+        (_("fit on log-log axes."), float(np.polyfit(x[ok], ref[ok], 1)[0])),
+    ], _("pair each learned subtask's step with its frequency, over all seeds, and fit a power "
+         "law."), what="slope", label=_("the learned subtasks"), tol=1e-4,
         agree=lambda got, want: abs(got - want) <= 1e-6)
     batch = sweep.config["batch_size"]
     ok = np.isfinite(ref)
     seen = (ref * sweep.probs * batch)[ok]
     q1, q3 = np.percentile(seen, [25, 75])
-    return (f"slope {ref_slope:.2f}: the learning step grows about as 1/frequency, so a subtask "
-            f"is learned after a similar number of its own examples however rare it is (batch "
-            f"{batch} × frequency × step: median {np.median(seen):.0f}, middle half "
-            f"{q1:.0f}-{q3:.0f}).")
+    return (_("slope {ref_slope:.2f}: the learning step grows about as 1/frequency, so a subtask "
+              "is learned after a similar number of its own examples however rare it is (batch "
+              "{batch} × frequency × step: median {median:.0f}, middle half "
+              "{q1:.0f}-{q3:.0f}).").format(ref_slope=ref_slope, batch=batch, median=np.median(seen), q1=q1, q3=q3))
 
 
 # ---------------------------------------------------------------- 8.5 data fraction and delay
@@ -373,52 +377,52 @@ def data_delay(exponent, predicted, guess):
     want_b, want_pred = delay_reference()
     d = sy.grokking_delays(DELAY_WEIGHT_DECAY)
     if isinstance(exponent, np.ndarray | list | tuple) and np.size(exponent) == 2:
-        raise Wrong("exponent holds two numbers.",
-                    "a straight-line fit gives a slope and an intercept: the exponent is one of "
-                    "them.")
+        raise Wrong(_("exponent holds two numbers."),
+                    _("a straight-line fit gives a slope and an intercept: the exponent is one of "
+                      "them."))
     b = expect_real(exponent, "exponent")
     ok = np.isfinite(d["test95"])
     lf, ls = np.log(d["frac"][ok]), np.log(d["test95"][ok])
     rows = [r for r in g.load_phase_diagram() if r["weight_decay"] == DELAY_WEIGHT_DECAY
             and r["step_onset"] is not None and r["step_test95"] is not None]
     candidates = [
-        ("the axes are swapped: the training fraction is the cause, on the x-axis.",
+        (_("the axes are swapped: the training fraction is the cause, on the x-axis."),
          np.polyfit(ls, lf, 1)[0]),
-        ("a straight-line fit gives two numbers, and you took the intercept.",
+        (_("a straight-line fit gives two numbers, and you took the intercept."),
          np.polyfit(lf, ls, 1)[1]),
-        ("fit on log-log axes (a power law), not steps against fraction.",
+        (_("fit on log-log axes (a power law), not steps against fraction."),
          np.polyfit(d["frac"][ok], d["test95"][ok], 1)[0]),
-        ("the fraction needs a logarithm too: this is a power law.",
+        (_("the fraction needs a logarithm too: this is a power law."),
          np.polyfit(d["frac"][ok], ls, 1)[0]),
-        ("use the same logarithm on both axes.", np.polyfit(np.log10(d["frac"][ok]), ls, 1)[0]),
-        ("use the same logarithm on both axes.", np.polyfit(lf, np.log10(d["test95"][ok]), 1)[0]),
-        ("the question is about the step where test accuracy reaches 95 %, not the onset.",
+        (_("use the same logarithm on both axes."), np.polyfit(np.log10(d["frac"][ok]), ls, 1)[0]),
+        (_("use the same logarithm on both axes."), np.polyfit(lf, np.log10(d["test95"][ok]), 1)[0]),
+        (_("the question is about the step where test accuracy reaches 95 %, not the onset."),
          np.polyfit(np.log([r["frac"] for r in rows]),
                     np.log([r["step_onset"] for r in rows]), 1)[0] if len(rows) > 1 else None),
-        ("the question is about the time to generalise; dividing by the time to memorise gives "
-         "a different exponent.", np.polyfit(lf, ls - np.log(d["train99"][ok]), 1)[0]),
+        (_("the question is about the time to generalise; dividing by the time to memorise gives "
+           "a different exponent."), np.polyfit(lf, ls - np.log(d["train99"][ok]), 1)[0]),
     ]
     judge_value(b, want_b, [(h, v) for h, v in candidates if v is not None],
-                "keep the runs at weight decay 1 that generalised, and fit a power law of the "
-                "steps to 95 % test accuracy against the training fraction.", what="exponent",
-                label=f"weight decay {DELAY_WEIGHT_DECAY:g}", tol=1e-4,
+                _("keep the runs at weight decay 1 that generalised, and fit a power law of the "
+                  "steps to 95 % test accuracy against the training fraction."), what="exponent",
+                label=_("weight decay {DELAY_WEIGHT_DECAY:g}").format(DELAY_WEIGHT_DECAY=DELAY_WEIGHT_DECAY), tol=1e-4,
                 agree=lambda got, want: abs(got - want) <= 1e-6)
     p = expect_real(predicted, "predicted")
     b_, a_ = np.polyfit(lf, ls, 1)
     judge_value(p, want_pred, [
-        ("you returned the logarithm of the steps.", a_ + b_ * math.log(DELAY_PREDICT_FRAC)),
-        ("the fit is in natural logarithms: undo it in the same base.",
+        (_("you returned the logarithm of the steps."), a_ + b_ * math.log(DELAY_PREDICT_FRAC)),
+        (_("the fit is in natural logarithms: undo it in the same base."),
          10 ** (a_ + b_ * math.log(DELAY_PREDICT_FRAC))),
-        ("the fit is in the logarithm of the fraction, and you put in the fraction itself.",
+        (_("the fit is in the logarithm of the fraction, and you put in the fraction itself."),
          math.exp(a_ + b_ * DELAY_PREDICT_FRAC)),
-        (f"predict at training fraction {DELAY_PREDICT_FRAC}.", math.exp(a_ + b_ * math.log(0.2))),
-    ], "use both numbers of your fit to evaluate the power law at the new fraction.",
-        what="predicted", label=f"fraction {DELAY_PREDICT_FRAC}", tol=1e-4)
+        (_("predict at training fraction {DELAY_PREDICT_FRAC}.").format(DELAY_PREDICT_FRAC=DELAY_PREDICT_FRAC), math.exp(a_ + b_ * math.log(0.2))),
+    ], _("use both numbers of your fit to evaluate the power law at the new fraction."),
+        what="predicted", label=_("fraction {DELAY_PREDICT_FRAC}").format(DELAY_PREDICT_FRAC=DELAY_PREDICT_FRAC), tol=1e-4)
     k = int(np.flatnonzero(np.isclose(d["frac"], DELAY_PREDICT_FRAC))[0])
     budget = d["budget"][k]
-    return (f"{compare_prediction(guess, 2 ** -want_b)} "
-            f"Steps to generalise grow as fraction^{want_b:.2f}, so halving the data multiplies "
-            f"the wait by {2 ** -want_b:.1f}. At fraction {DELAY_PREDICT_FRAC} the law predicts "
-            f"{want_pred:.0f} steps, beyond the {budget:.0f}-step budget: consistent with that "
-            f"run's outcome, '{d['outcome'][k]}'. Three points are a thin basis for a law; treat "
-            f"the prediction as a hypothesis to test with a longer run.")
+    return (_("{compare_prediction} "
+              "Steps to generalise grow as fraction^{want_b:.2f}, so halving the data multiplies "
+              "the wait by {value:.1f}. At fraction {DELAY_PREDICT_FRAC} the law predicts "
+              "{want_pred:.0f} steps, beyond the {budget:.0f}-step budget: consistent with that "
+              "run's outcome, '{d}'. Three points are a thin basis for a law; treat "
+              "the prediction as a hypothesis to test with a longer run.").format(compare_prediction=compare_prediction(guess, 2 ** (-want_b)), want_b=want_b, value=2 ** (-want_b), DELAY_PREDICT_FRAC=DELAY_PREDICT_FRAC, want_pred=want_pred, budget=budget, d=d['outcome'][k]))

@@ -1,0 +1,187 @@
+"""The language of the exercise checks: verdicts and hints in English or Chinese.
+
+Every message a check shows is written ``_("... {name} ...").format(name=...)``; ``_`` looks
+the English up in the catalogue of the current language,
+``emergence/locale/<language>/LC_MESSAGES/emergence.po``, and falls back to the English for a
+message that is missing or fuzzy there. The language comes from the standard gettext
+variables (``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``, ``LANG``; ``zh…`` is Chinese) unless
+``emergence.setup(language=...)`` or ``set_language`` chose one. The catalogue is read here,
+without babel, so that the library needs nothing beyond numpy, matplotlib and ipywidgets; the
+maintainers' tools (``python -m emergence.translations update``) extract it with babel.
+"""
+from __future__ import annotations
+
+import ast
+import gettext
+import os
+import re
+from pathlib import Path
+
+LOCALE = Path(__file__).resolve().parent / "locale"
+DOMAIN = "emergence"
+LANGUAGES = ("en", "zh_CN")  # English is the source; every other one has a catalogue
+ENVIRONMENT = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+_chosen: str | None = None  # set_language's choice; None: follow the environment
+_loaded: dict[str, gettext.NullTranslations] = {}
+
+
+def _from_environment() -> str:
+    """The language the gettext variables ask for (the first one set decides)."""
+    for variable in ENVIRONMENT:
+        value = os.environ.get(variable, "")
+        if value:
+            first = value.split(":")[0].lower()
+            return "zh_CN" if first.startswith("zh") else "en"
+    return "en"
+
+
+def language() -> str:
+    """The language checks speak now: ``"en"`` or ``"zh_CN"``."""
+    return _chosen or _from_environment()
+
+
+def set_language(language: str | None) -> None:
+    """Make the checks speak ``language`` (``"en"``, ``"zh_CN"``, or ``"zh"``); ``None``
+    follows the environment again."""
+    global _chosen
+    if language is None:
+        _chosen = None
+        return
+    if not isinstance(language, str):
+        raise TypeError(f"language: expected a string such as 'zh_CN', not {type(language).__name__}")
+    normal = language.replace("-", "_")
+    normal = "zh_CN" if normal.lower() in ("zh", "zh_cn", "zh_hans") else normal
+    if normal not in LANGUAGES:
+        raise ValueError(f"language: {language!r} is not one of {', '.join(LANGUAGES)}")
+    _chosen = normal
+
+
+class Catalogue(gettext.NullTranslations):
+    """Translations read from a .po file; a message missing or fuzzy there stays English."""
+
+    def __init__(self, path):
+        super().__init__()
+        self.path = Path(path)
+        self.messages = read_po(self.path.read_text(encoding="utf-8"), str(self.path))
+
+    def gettext(self, message: str) -> str:
+        return self.messages.get(message) or message
+
+
+_ENTRY = re.compile(r'^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+(".*")\s*$')
+
+
+def read_po(text: str, name: str = "catalogue") -> dict[str, str]:
+    """{msgid: msgstr} of a .po file's translated, non-fuzzy messages (no plurals needed).
+
+    Handles strings continued over several lines and the C escapes gettext writes; a line
+    that is none of these raises ValueError naming ``name`` and the line.
+    """
+    found: dict[str, str] = {}
+    entry: dict[str, str] = {}
+    key, fuzzy = None, False
+
+    def finish():
+        if entry.get("msgid") and entry.get("msgstr") and not fuzzy:
+            found[entry["msgid"]] = entry["msgstr"]
+
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("#"):  # comments and flags come before their entry
+            if "msgstr" in entry:
+                finish()
+                entry, key, fuzzy = {}, None, False
+            if line.startswith("#,"):
+                fuzzy = fuzzy or "fuzzy" in (f.strip() for f in line[2:].split(","))
+            continue
+        match = _ENTRY.match(line)
+        if match:
+            word = match.group(1)
+            if word in ("msgid", "msgctxt") and "msgstr" in entry:
+                finish()
+                entry, fuzzy = {}, False
+            key = "msgstr" if word.startswith("msgstr") else word
+            entry[key] = entry.get(key, "") + _unquote(match.group(2), name, number)
+        elif line.startswith('"') and key is not None:
+            entry[key] += _unquote(line, name, number)
+        else:
+            raise ValueError(f"{name}:{number}: not a catalogue line: {line[:60]!r}")
+    finish()
+    return found
+
+
+def _unquote(quoted: str, name: str, number: int) -> str:
+    """The text of one quoted .po string (C escapes, as Python reads them)."""
+    try:
+        value = ast.literal_eval(quoted)
+    except (SyntaxError, ValueError):
+        raise ValueError(f"{name}:{number}: bad quoted string {quoted[:60]!r}") from None
+    if not isinstance(value, str):
+        raise ValueError(f"{name}:{number}: bad quoted string {quoted[:60]!r}")
+    return value
+
+
+def translations(language_: str | None = None) -> gettext.NullTranslations:
+    """The translations of ``language_`` (default: the current language), read once."""
+    chosen = language_ or language()
+    if chosen not in _loaded:
+        path = LOCALE / chosen / "LC_MESSAGES" / f"{DOMAIN}.po"
+        _loaded[chosen] = Catalogue(path) if chosen != "en" and path.is_file() \
+            else gettext.NullTranslations()
+    return _loaded[chosen]
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalogue where it cannot be translated yet (a default argument
+    or a module constant, evaluated at import): ``_`` translates it where it is shown."""
+    return message
+
+
+def _(message: str) -> str:
+    """``message`` in the current language (the English when it has no translation)."""
+    return translations().gettext(message)
+
+
+# ------------------------------------------------------------- for maintainers (uses babel)
+SOURCES = Path(__file__).resolve().parent / "checks"  # every message the checks show
+
+
+def extract():
+    """The checks' messages as a babel catalogue (the template), found by ``_`` and ``N_``."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.extract import extract_from_dir
+
+    template = Catalog(project=DOMAIN, charset="utf-8", fuzzy=False)
+    for filename, _lineno, message, comments, _context in extract_from_dir(
+            str(SOURCES), method_map=[("**.py", "python")], keywords={"_": None, "N_": None}):
+        template.add(message, locations=[(f"emergence/checks/{filename}", None)],
+                     auto_comments=comments)
+    return template
+
+
+def update(languages=LANGUAGES[1:]) -> None:
+    """Write the template ``emergence.pot`` and bring each language's catalogue up to date:
+    new messages empty, changed ones fuzzy with their old translation, removed ones dropped."""
+    from babel.messages.pofile import read_po as babel_read_po
+    from babel.messages.pofile import write_po
+
+    template = extract()
+    LOCALE.mkdir(exist_ok=True)
+    with open(LOCALE / f"{DOMAIN}.pot", "wb") as f:
+        write_po(f, template, width=76, omit_header=False, include_lineno=False)
+    for chosen in languages:
+        path = LOCALE / chosen / "LC_MESSAGES" / f"{DOMAIN}.po"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_file():
+            with open(path, "rb") as f:
+                catalog = babel_read_po(f, locale=chosen)
+            catalog.update(template)
+        else:
+            catalog = template
+            catalog.locale = chosen
+        with open(path, "wb") as f:
+            write_po(f, catalog, width=76, ignore_obsolete=True, include_lineno=False)
+    _loaded.clear()
