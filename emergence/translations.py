@@ -16,6 +16,7 @@ Command line (run from the repository)::
     python -m emergence.translations fill PO ANSWERS    # store "[n] translation" blocks
     python -m emergence.translations stats              # messages per catalogue
     python -m emergence.translations update             # catalogues follow the English
+    python -m emergence.translations sync               # English messages not yet translated
 """
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ GLOSSARY = ROOT / "book" / "glossary.md"
 # numref, doc, eq) only the target after "<" is a key and the title is translated.
 KEY_ROLES = ("glue", "cite")
 URL = re.compile(r"https?://[^\s)>\]]+")
+CJK = re.compile(r"[\u4e00-\u9fff]")
 FOOTNOTE = re.compile(r"\[\^[^\]\s]+\]")
 ENTRY = re.compile(r"^\[(\d+)\] ?", re.M)  # a block in a translator's answers file
 
@@ -186,26 +188,42 @@ def _chinese_forms(line: str) -> tuple[str, ...]:
 def terms(glossary: Path = GLOSSARY) -> list[Term]:
     """The glossary's terms with their Chinese (the line ``中文：…`` under each term)."""
     text = Path(glossary).read_text(encoding="utf-8")
-    found = [Term(m.group(1).strip(), _chinese_forms(m.group(2).strip()), _english_pattern(m.group(1).strip()))
-             for m in re.finditer(r"^(\S[^\n]*)\n  中文：([^\n]*)", text, re.M)]
+    found = [Term(name.strip(), _chinese_forms(m.group(2).strip()), _english_pattern(name.strip()))
+             for m in re.finditer(r"^((?:[^\s`][^\n]*\n)+)  中文：([^\n]*)", text, re.M)
+             for name in m.group(1).splitlines()]  # several headwords may share an entry
     if not found:
         raise ValueError(f"glossary: no '中文：' lines under the terms of {glossary}")
     return found
 
 
+ROLE = re.compile(r"\{([\w:-]+)\}`([^`]*)`")
+
+
+def _role_title(match) -> str:
+    """What a role shows that the message itself must translate: nothing for keys (glue,
+    cite, eq) or for a reference without a title (the target's translated title shows)."""
+    name, content = match.groups()
+    titled = re.match(r"(.*?)<[^<>]*>\s*$", content, re.S)
+    if name.startswith((*KEY_ROLES, "eq")) or (name != "term" and not titled):
+        return " "
+    return " " + (titled.group(1) if titled else content) + " "
+
+
 def visible_english(text: str) -> str:
-    """The words a reader sees: no math, code, URLs, link targets or role keys."""
-    text = re.sub(r"\$\$.*?\$\$|\$[^$]*\$|`[^`]*`", " ", text, flags=re.S)
-    text = re.sub(r"\{[\w:-]+\}", " ", text)
+    """The words a reader sees: role titles, but no math, code, URLs, link targets or keys."""
+    text = re.sub(r"\$\$.*?\$\$|\$[^$]*\$", " ", text, flags=re.S)
+    text = ROLE.sub(_role_title, text)
+    text = re.sub(r"`[^`]*`", " ", text)
     text = re.sub(r"\]\([^)]*\)", "] ", text)
-    text = re.sub(r"<[^<>]*>", " ", text)
     return URL.sub(" ", text)
 
 
 def needs_words(msgid: str) -> bool:
-    """False for a message with nothing to translate (math, code, keys, numbers only)."""
-    text = re.sub(r"\{(?:glue|cite|numref|eq|ref)[\w:-]*\}`[^`]*`", " ", msgid)
-    return bool(re.search(r"[A-Za-z]{2,}", visible_english(text)))
+    """False for a message with nothing to translate: math, code, keys, numbers, a single
+    name (``nbgrader``), or text already in Chinese (the glossary's ``中文：`` lines)."""
+    if msgid.startswith("\n") or CJK.search(msgid):
+        return False  # a display-math block, or Chinese
+    return len(re.findall(r"[A-Za-z]{2,}(?:-[A-Za-z]+)*", visible_english(msgid))) >= 2
 
 
 # ------------------------------------------------------------------------------ checking
@@ -223,6 +241,8 @@ def check_message(message, glossary_terms, headwords=frozenset()) -> list[str]:
     for piece in sorted(after - before):
         wrong.append(f"translation adds {_describe(piece)}")
     if message.id not in headwords:
+        if message.string == message.id and needs_words(message.id):
+            wrong.append("the translation is the English text")
         english = visible_english(message.id)
         for term in glossary_terms:
             if term.used_in(english) and not term.rendered_in(message.string):
@@ -302,17 +322,40 @@ def fill(path, answers: str) -> list[Problem]:
     return problems([path])
 
 
+def extract(out) -> Path:
+    """Write the English messages of every page and notebook (Sphinx's gettext builder) as
+    ``.pot`` templates under ``out``; returns their folder."""
+    subprocess.run(["jupyter-book", "build", "--builder", "custom", "--custom-builder",
+                    "gettext", "--path-output", str(out), str(ROOT)], check=True,
+                   stdout=subprocess.DEVNULL)
+    return Path(out) / "_build" / "gettext"
+
+
 def update() -> None:
-    """Extract the English messages (Sphinx's gettext builder) and bring every catalogue up
-    to date: new messages empty, changed ones fuzzy with their old translation."""
+    """Bring every catalogue up to date with the English: new messages empty, changed ones
+    fuzzy with their old translation (sphinx-intl)."""
     from sphinx_intl.basic import update as sphinx_intl_update
 
     with tempfile.TemporaryDirectory() as out:
-        subprocess.run(["jupyter-book", "build", "--builder", "custom", "--custom-builder",
-                        "gettext", "--path-output", out, str(ROOT)], check=True,
-                       stdout=subprocess.DEVNULL)
-        sphinx_intl_update(str(CATALOGUES.parent.parent), str(Path(out) / "_build" / "gettext"),
-                           (LANGUAGE,), line_width=76, jobs=1)
+        sphinx_intl_update(str(CATALOGUES.parent.parent), str(extract(out)), (LANGUAGE,),
+                           line_width=76, jobs=1)
+
+
+def unsynced(templates, root: Path = CATALOGUES) -> list[Problem]:
+    """Messages the English has (``.pot`` files under ``templates``) that the catalogues do
+    not translate: an edited English sentence shows here until its translation is updated."""
+    found = []
+    for pot in sorted(Path(templates).rglob("*.pot")):
+        path = Path(root) / pot.relative_to(templates).with_suffix(".po")
+        catalog = read(path) if path.is_file() else None
+        for message in messages(read(pot)):
+            have = catalog.get(message.id) if catalog is not None else None
+            if have is None or not have.string or have.fuzzy:
+                state = "fuzzy" if have is not None and have.fuzzy else "not translated"
+                found.append(Problem(path, have.lineno if have is not None else 0, message.id,
+                                     f"the English has this message; the catalogue: {state} "
+                                     "(run `python -m emergence.translations update`, then translate)"))
+    return found
 
 
 def stats() -> str:
@@ -345,6 +388,13 @@ def main(argv=None) -> int:
     if verb == "update":
         update()
         return 0
+    if verb == "sync":
+        with tempfile.TemporaryDirectory() as out:
+            found = unsynced(extract(out))
+        for problem in found:
+            print(problem)
+        print(f"{len(found)} message(s) of the English not translated")
+        return 1 if found else 0
     if verb == "stats":
         print(stats())
         return 0
