@@ -178,8 +178,11 @@ class GrokMLP(nn.Module):
 
     def forward(self, pairs) -> nn.Tensor:
         pairs = _check_pairs(pairs, self.p)
-        x = self.embed(pairs).reshape(len(pairs), -1)
-        return self.out(self.hidden(x).relu())
+        # embed, concatenate, hidden layer: one operation (on the fast path it multiplies the
+        # p table rows, not every pair, by the hidden weights; see nn.fast.embedding_linear)
+        x = nn.paths.embedding_linear(pairs, self.embed.weight, self.hidden.weight,
+                                      self.hidden.bias)
+        return self.out(nn.paths.relu(x))
 
     def embedding(self) -> np.ndarray:
         """A copy of the embedding table, one row per number ``0 … p-1``."""
@@ -202,9 +205,30 @@ class GrokTransformer(nn.Module):
                                   dtype=dtype)
 
     def forward(self, pairs) -> nn.Tensor:
+        """The logits at ``=``: ``self.net(tokens)[:, -1]``, computed at that position only.
+
+        Causal attention lets ``a`` and ``b`` reach ``=`` only through their keys and values,
+        so everything after attention (its output projection, the MLP, the final norm and the
+        unembedding) is needed at ``=`` alone: the same function for a third of that work.
+        """
         pairs = _check_pairs(pairs, self.p)
         tokens = np.concatenate([pairs, np.full((len(pairs), 1), self.p)], axis=1)
-        return self.net(tokens)[:, -1]
+        net = self.net
+        x = net.embed(tokens) + net.pos.weight[:3]
+        for i, block in enumerate(net.blocks):
+            last = i == len(net.blocks) - 1
+            attn = block.attn
+            normed = block.ln1(x) if block.ln1 else x
+            heads, attn.pattern = nn.paths.ops().self_attention(
+                attn.qkv(normed), attn.n_heads, attn.causal, return_pattern=True)
+            if last:                                   # from here on only ``=`` matters
+                x, heads = x[:, -1], heads[:, -1]
+            x = x + attn.out(heads)
+            if block.mlp is not None:
+                x = x + block.mlp(block.ln2(x) if block.ln2 else x)
+        if net.ln_f is not None:
+            x = net.ln_f(x)
+        return net.unembed(x)
 
     def embedding(self) -> np.ndarray:
         """A copy of the token embeddings of the numbers ``0 … p-1`` (without ``=``)."""

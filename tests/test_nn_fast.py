@@ -1,5 +1,6 @@
 """The fast path (emergence.nn.fast) computes what the plain path (functional, per-parameter
 Adam) computes; its threads never change a bit; its settings reject bad values."""
+import contextlib
 import threading
 import warnings
 
@@ -180,3 +181,49 @@ def test_without_threads_it_falls_back_and_says_so_once(monkeypatch):
     messages = [str(w.message) for w in caught if "threads are unavailable" in str(w.message)]
     assert len(messages) == 1
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_embedding_linear_equals_the_plain_path(bias):
+    """The fused first layer of the grokking MLP: the same sums, grouped per table row."""
+    idx = R.integers(0, 9, (40, 2))
+    idx[3] = idx[5]                              # a repeated example
+    arrays = [rand(9, 5), rand(10, 7)] + ([rand(7)] if bias else [])
+
+    def run(path):
+        with contextlib.ExitStack() as stack:
+            if path == "plain":
+                stack.enter_context(nn.plain_path())
+            return forward_backward(lambda t, w, *b: nn.paths.embedding_linear(idx, t, w, *b),
+                                    *arrays)
+    want = run("plain")
+    for _ in range(2):                           # the second call reuses the cached one-hot matrix
+        got = run("fast")
+        for w, g in zip(want, got):
+            np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-13)
+    wrong = forward_backward(lambda t, w, *b: fast.embedding_linear(idx[:, ::-1], t, w, *b),
+                             *arrays)            # the slots swapped: caught
+    assert not np.allclose(wrong[0], want[0])
+
+
+def test_embedding_linear_rejects_mismatched_shapes():
+    table, weight = Tensor(rand(9, 5), requires_grad=True), Tensor(rand(10, 7), requires_grad=True)
+    with pytest.raises(ValueError, match="indices"):
+        fast.embedding_linear(R.integers(0, 9, (4, 3)), table, weight)
+    with pytest.raises(ValueError, match="indices"):
+        fast.embedding_linear(np.array([[0, 9]]), table, weight)
+
+
+def test_grokking_models_compute_what_they_describe():
+    """GrokMLP on both paths, and GrokTransformer's logits at '=' computed at that position only,
+    against the whole transformer read out at '='."""
+    from emergence import grokking as g
+    pairs = R.integers(0, 11, (30, 2))
+    mlp = g.GrokMLP(11, 8, 16, rng=0)
+    with nn.plain_path():
+        want = mlp(pairs).data
+    np.testing.assert_allclose(mlp(pairs).data, want, rtol=1e-12, atol=1e-13)
+    tf = g.GrokTransformer(11, 16, 4, 32, rng=0)
+    tokens = np.concatenate([pairs, np.full((30, 1), 11)], axis=1)
+    np.testing.assert_allclose(tf(pairs).data, tf.net(tokens)[:, -1].data, rtol=1e-12, atol=1e-13)
+    assert tf.net.blocks[0].attn.pattern.shape == (30, 4, 3, 3)

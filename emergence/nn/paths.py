@@ -1,9 +1,9 @@
 """Which implementation runs: the fast path (the default) or the plain path.
 
-Layers, the exported loss and Adam ask :func:`ops` for their operations.  Inside
-``with plain_path():`` they run :mod:`.functional` and Adam's per-parameter update,
-the code ``book/engine.md`` shows; otherwise :mod:`.fast`, which computes the same
-numbers faster.  Training the same model both ways gives the same learning curve.
+Layers, the exported loss, :func:`relu`, :func:`embedding_linear` and Adam ask :func:`ops`
+for their operations.  Inside ``with plain_path():`` they run :mod:`.functional` and Adam's
+per-parameter update, the code ``book/engine.md`` shows; otherwise :mod:`.fast`, which
+computes the same numbers faster.  Training the same model both ways gives the same learning curve.
 """
 from __future__ import annotations
 
@@ -38,3 +38,18 @@ def ops():
 def softmax_cross_entropy(logits, targets):
     """Mean cross-entropy of integer ``targets`` under ``softmax(logits)`` (see :mod:`.functional`)."""
     return ops().softmax_cross_entropy(logits, targets)
+
+
+def relu(x):
+    """max(x, 0) (see :mod:`.functional`)."""
+    return ops().relu(x)
+
+
+def embedding_linear(indices, table, weight, bias=None):
+    """Each example's ``k`` rows of ``table`` (indices ``(N, k)``), concatenated, through the
+    linear layer ``weight``, ``bias``: on the plain path the two operations one after the other,
+    on the fast path :func:`.fast.embedding_linear` (the same sums, grouped per table row)."""
+    if _fast:
+        return fast.embedding_linear(indices, table, weight, bias)
+    rows = functional.embedding(indices, table)                 # (N, k, dim)
+    return functional.linear(rows.reshape(rows.shape[0], -1), weight, bias)
