@@ -33,7 +33,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 REGISTRY = ROOT / "emergence" / "data" / "published_figures.csv"
-BASELINE = Path(__file__).with_name("prose_numbers_baseline.tsv")
 # FACTS tags; "physics" marks a standard physics result (e.g. the percolation threshold) that the
 # LLM fact sheet does not cover, cited to its paper instead.
 FACTS_TAGS = {"V", "S", "physics"}
@@ -68,8 +67,13 @@ COURSE_PLAN = re.compile(
     r"|\(\d+ only\)|\d+ only:"                                      # (90 only)
     r"|\*\*Rubric \(\d+ points?\)\.\*\*|(?<=[.*] )\d+(?=: )"            # a grading rubric's marks
     r"|\|\s*\d+\s*/\s*(?:\d+|–)\s*/\s*(?:\d+|–)\s*\|")                 # | 30 / 45 / 45 | (minutes)
-TABLE_CHAPTER = re.compile(r"^\s*\|\s*\d\s*\|(?=.*\{doc\})")  # | 3 | {doc}`ch03_...` |
-HEADING = re.compile(r"^\s*#{1,6}\s+(?:[A-Z]?\d+(?:\.\d+)*\.?)")
+# | 3 | {doc}`ch03_...` |, or a plan's numbered row that names its chapters: | 2 | Chapter 3: ... |
+TABLE_CHAPTER = re.compile(r"^\s*\|\s*\d\s*\|(?=.*(?:\{doc\}|Chapter \d))")
+# a numbered heading: "## 3. Results", "### 4a. ...", "## Re-analysis 2: ..."
+HEADING = re.compile(r"^\s*#{1,6}\s+(?:[A-Z]?\d+(?:\.\d+)*\.?|[A-Z][\w-]*\s+\d+(?=:))")
+# the instructor guide's "checks" column, right after a chapter's exercises notebook; the test
+# test_instructor_guide_check_counts_match_the_notebooks compares each with the notebook
+CHECK_COUNT = re.compile(r"(?<=_exercises` \| )\d+(?= \|)")
 LIST_ITEM = re.compile(r"^\s*(?:>\s*)?\d+[.)]\s")
 CODE_DIRECTIVES = ("code", "code-cell", "code-block", "math", "raw", "glue", "glue:figure",
                    "glue:any", "glue:math", "bibliography", "python", "bash", "text", "")
@@ -168,6 +172,9 @@ def classify(where: str, text: str, registry: dict) -> list[Numeral]:
                 or page.endswith("_exercises")):
             for m in EXERCISE_REF.finditer(line):
                 spans.append((m.start(), m.end(), "structural"))
+        if page == "instructor_guide":
+            for m in CHECK_COUNT.finditer(line):
+                spans.append((m.start(), m.end(), "structural"))
         for m in COURSE_PLAN.finditer(line):
             spans.append((m.start(), m.end(), "course plan"))
         for m in NUMERAL.finditer(line):
@@ -208,53 +215,15 @@ def _report(violations: list[Numeral]) -> str:
                      for v in violations)
 
 
-def _key(num: Numeral) -> tuple[str, str]:
-    """Baseline key: the page (a notebook without its cell number) and the numeral. Counting per
-    page, not per line, lets others reword a line without touching the baseline."""
-    return num.where.split(":")[0], num.text
-
-
-def _baseline() -> Counter:
-    if not BASELINE.exists():
-        return Counter()
-    counts = Counter()
-    for line in BASELINE.read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
-            page, numeral, n = line.split("\t")
-            counts[page, numeral] = int(n)
-    return counts
-
-
-def write_baseline() -> int:
-    """Record today's typed numerals per page, so the test fails on any new one."""
-    counts = Counter(_key(num) for num in all_numerals() if num.category == "violation")
-    BASELINE.write_text("# page, numeral, how often it is still typed (issue 15); shrink only\n"
-                        + "".join(f"{p}\t{v}\t{n}\n" for (p, v), n in sorted(counts.items())),
-                        encoding="utf-8")
-    return sum(counts.values())
-
-
-def _new_violations(numerals: list[Numeral], baseline: Counter) -> list[Numeral]:
-    """Every occurrence of a numeral typed on a page more often than the baseline allows."""
-    typed = [num for num in numerals if num.category == "violation"]
-    counts = Counter(_key(num) for num in typed)
-    return [num for num in typed if counts[_key(num)] > baseline[_key(num)]]
+def _violations() -> list[Numeral]:
+    return [num for num in all_numerals() if num.category == "violation"]
 
 
 def test_every_prose_numeral_is_glued_cited_structural_or_published():
-    """No typed numeral beyond the recorded baseline; every one is named with file and line."""
-    new = _new_violations(all_numerals(), _baseline())
-    assert not new, (f"{len(new)} typed numerals (glue them, put them in math/code, or register a "
-                     f"published figure in {REGISTRY.name}):\n{_report(new)}")
-
-
-def test_baseline_only_shrinks():
-    """A baseline count above what the pages still type must come down, so the baseline only
-    shrinks: rerun ``python tests/test_prose_numbers.py --write-baseline`` after glueing."""
-    counts = Counter(_key(num) for num in all_numerals() if num.category == "violation")
-    stale = sorted(f"{p}\t{v}: baseline {n}, typed {counts[p, v]}"
-                   for (p, v), n in _baseline().items() if n > counts[p, v])
-    assert not stale, f"{len(stale)} baseline entries too high:\n" + "\n".join(stale[:50])
+    """No typed numeral anywhere; every one is named with file and line, all in one run."""
+    typed = _violations()
+    assert not typed, (f"{len(typed)} typed numerals (glue them, put them in math/code, or register a "
+                       f"published figure in {REGISTRY.name}):\n{_report(typed)}")
 
 
 def test_a_typed_number_is_caught_with_file_and_line():
@@ -270,6 +239,39 @@ def test_a_typed_number_is_caught_with_file_and_line():
                     registry)[0].category == "violation"
 
 
+def test_numbered_headings_plan_rows_and_check_counts_are_structural_but_results_are_not():
+    registry = _registry()
+
+    def typed(page, text):
+        return [v.text for v in classify(page, text, registry) if v.category == "violation"]
+
+    assert typed("ch07_mirage", "## Re-analysis 2: our own models") == []
+    assert typed("ch07_mirage", "## Re-analysis 2: 500 models") == ["500"]
+    assert typed("ch07_mirage", "## Results after 500 steps") == ["500"]
+    assert typed("instructor_guide", "| 2 | Chapter 3: smooth | Chapter 4: ICL |") == []
+    assert typed("instructor_guide", "| 3 | We trained 500 models |") == ["3", "500"]
+    row = ("| 1 | {doc}`ch01` | {doc}`../notebooks/ch01_lab` | {doc}`../notebooks/ch01_exercises` "
+           "| 6 | 30 / 45 / 45 |")
+    assert typed("instructor_guide", row) == []
+    assert typed("ch07_mirage", row) == ["6"]  # the checks column counts only in the guide
+    # only the cell right after the exercises notebook is its check count: a further number is typed
+    assert typed("instructor_guide", row.replace("ch01_exercises` ", "ch01_exercises` | 7 ")) == ["6"]
+
+
+def test_instructor_guide_check_counts_match_the_notebooks():
+    """The guide's "checks" column is typed, so it is compared with each exercises notebook."""
+    import nbformat
+
+    from emergence.grade import check_cells
+
+    text = (ROOT / "book" / "instructor_guide.md").read_text(encoding="utf-8")
+    rows = re.findall(r"\{doc\}`\.\./notebooks/(\w+_exercises)` \| (\d+) \|", text)
+    assert len(rows) == len(list((ROOT / "notebooks").glob("*_exercises.ipynb"))), rows
+    for name, count in rows:
+        nb = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
+        assert int(count) == len(check_cells(nb)), (name, count, len(check_cells(nb)))
+
+
 def test_adding_a_typed_number_to_a_page_fails(monkeypatch):
     """The whole check, on the real sources plus one typed result, reports that one line."""
     real = list(_sources())
@@ -277,8 +279,7 @@ def test_adding_a_typed_number_to_a_page_fails(monkeypatch):
     typed = page + "\nThe widest network learned 29 subtasks.\n"
     monkeypatch.setattr(sys.modules[__name__], "_sources",
                         lambda: iter([(w, typed if w == "ch02_scaling_laws" else t) for w, t in real]))
-    new = _new_violations(all_numerals(), _baseline())
-    assert [(v.where, v.line, v.text) for v in new] == [
+    assert [(v.where, v.line, v.text) for v in _violations()] == [
         ("ch02_scaling_laws", len(typed.splitlines()), "29")]
 
 
@@ -347,8 +348,5 @@ def test_category_counts(capsys):
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["--write-baseline"]:
-        print(f"{write_baseline()} typed numerals recorded in {BASELINE}")
-    else:
-        counts = Counter(num.category for num in all_numerals())
-        print(dict(sorted(counts.items())))
+    print(dict(sorted(Counter(num.category for num in all_numerals()).items())))
+    print(_report(_violations()))
