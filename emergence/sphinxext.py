@@ -37,7 +37,7 @@ from sphinx.util import logging
 from sphinx.transforms import SphinxTransform
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.i18n import docname_to_domain
-from sphinx.util.nodes import extract_messages
+from sphinx.util.nodes import LITERAL_TYPE_NODES, extract_messages
 
 from . import editions, translations
 from .npm import cache_root, npm_package
@@ -328,9 +328,38 @@ def add_language_switch(app, pagename, templatename, context, doctree) -> None:
             f'\n<link rel="alternate" hreflang="{lang}" href="{url}" />'
 
 
+def chinese_search_words(app, config) -> None:
+    """Search finds the glossary's Chinese terms: jieba, which splits the Chinese edition into
+    words for the search index, learns them as words, so 思维链 is one search term (not 思维
+    and 链, a single character that the index leaves out)."""
+    if not str(config.language).startswith("zh"):
+        return
+    words = sorted({form for term in translations.terms() for form in term.chinese
+                    if re.fullmatch(r"\S*[\u4e00-\u9fff]\S*", form)})
+    path = Path(app.doctreedir) / "search-words-zh.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"{word}\n" for word in words), encoding="utf-8")
+    config.html_search_options = {**(config.html_search_options or {}), "dict": str(path)}
+
+
+def _one_paragraph(text: str) -> bool:
+    """Whether MyST reads ``text`` as one paragraph: Sphinx swaps in a translation only then
+    (a title translated as "1. ..." parses as a list and stays English)."""
+    global _MYST
+    _MYST = _MYST or translations._parser()
+    blocks = [t.type for t in _MYST.parse(text) if t.level == 0 and not t.type.endswith("_close")]
+    return blocks == ["paragraph_open"]
+
+
+_MYST = None
+
+
 def _in_docinfo(node) -> bool:
+    """In the document's metadata: a docinfo, or the top-level field list (a notebook's
+    metadata) that docutils turns into one after the translation transforms."""
     while node is not None:
-        if isinstance(node, nodes.docinfo):
+        if isinstance(node, nodes.docinfo) or (
+                isinstance(node, nodes.field_list) and isinstance(node.parent, nodes.document)):
             return True
         node = node.parent
     return False
@@ -361,6 +390,11 @@ class CatalogueCoverage(SphinxTransform):
                 state = "fuzzy" if message is not None and message.fuzzy else "untranslated"
                 logger.warning(f"[emergence] {state} in {path.relative_to(self.env.srcdir)}: "
                                f"{msgid[:80]!r}", location=node)
+            elif message.string != msgid and not isinstance(node, LITERAL_TYPE_NODES) \
+                    and not _one_paragraph(message.string):
+                logger.warning(f"[emergence] in {path.relative_to(self.env.srcdir)}, the translation of "
+                               f"{msgid[:60]!r} is not one paragraph of MyST, so Sphinx would silently "
+                               "keep the English (escape a leading '1.' as '1\\.')", location=node)
         for problem in translations.problems([path]):
             if problem.what not in ("untranslated",) and not problem.what.startswith("fuzzy"):
                 logger.warning(f"[emergence] {problem}", location=self.env.docname)
@@ -416,6 +450,7 @@ def fix_accessibility(app, exception) -> None:
 
 def setup(app):
     app.connect("config-inited", configure_offline_assets, priority=100)
+    app.connect("config-inited", chinese_search_words)
     app.connect("build-finished", fix_accessibility)
     app.connect("doctree-resolved", render_demos)
     app.add_directive("lab-figure", LabFigure)
