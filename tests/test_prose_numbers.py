@@ -7,7 +7,9 @@ of ``book/*.md`` and of every notebook's markdown cells, finds each numeral and 
 - **math / code / citation**: inside ``$...$``, a math or code block, inline code, or a ``{cite}``
   role (and in markup: link targets, directive options, term/doc/ref targets);
 - **structural**: a chapter, exercise, figure, table, section, step or list number, a heading
-  number, a year in a citation ("Wei et al. 2022"), or a digit that is part of a name
+  number ("## 3. ...", "## Re-analysis 2: ..."), a plan's numbered row that names its chapters,
+  the instructor guide's count of checks per exercises notebook (compared with the notebooks
+  by a test), a year in a citation ("Wei et al. 2022"), or a digit that is part of a name
   ("GPT-3", "CIFAR-100");
 - **course plan**: a teaching time ("about 45 minutes", a lesson's "| 0–10 |" block) or a
   rubric's marks ("Rubric (2 points). 2: ... 1: ..."), which state a plan, not a result;
