@@ -346,12 +346,16 @@ def extract(out) -> Path:
 
 def update() -> None:
     """Bring every catalogue up to date with the English: new messages empty, changed ones
-    fuzzy with their old translation (sphinx-intl)."""
+    fuzzy with their old translation (sphinx-intl); the exercise checks' catalogue too
+    (``emergence.i18n.update``)."""
     from sphinx_intl.basic import update as sphinx_intl_update
+
+    from .i18n import update as update_checks
 
     with tempfile.TemporaryDirectory() as out:
         sphinx_intl_update(str(CATALOGUES.parent.parent), str(extract(out)), (LANGUAGE,),
                            line_width=76, jobs=1)
+    update_checks()
 
 
 def unsynced(templates, root: Path = CATALOGUES) -> list[Problem]:

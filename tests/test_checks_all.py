@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import emergence.checks as checks
+from emergence import i18n
 from emergence.execute import NOTEBOOKS, SOLUTION_BEGIN, SOLUTION_END
 from garbage import GARBAGE, garbage_id
 
@@ -112,7 +113,8 @@ def _strings(module) -> list[str]:
 def test_no_message_contains_a_line_of_the_reference_solution(chapter):
     solution = set().union(*map(_expressions, _solutions(chapter)))
     assert solution, chapter
-    texts = [re.sub(r"\s+", "", s) for s in _strings(MODULES[chapter])]
+    chinese = list(i18n.translations("zh_CN").messages.values())  # the same messages in Chinese
+    texts = [re.sub(r"\s+", "", s) for s in _strings(MODULES[chapter]) + chinese]
     leaks = sorted({expr for expr in solution for text in texts if expr in text})
     assert not leaks, leaks
 
@@ -129,8 +131,9 @@ def _perturbed(value):
     return np.asarray(value, dtype=float) * 1.1 + 0.013
 
 
+@pytest.mark.parametrize("language", i18n.LANGUAGES)
 @pytest.mark.parametrize("chapter, name, checker", CHECKERS, ids=IDS)
-def test_no_message_states_the_expected_value(chapter, name, checker, monkeypatch):
+def test_no_message_states_the_expected_value(chapter, name, checker, language, monkeypatch):
     """Every reference ``judge`` computes is recorded, the student's output is replaced by a
     near miss of it, and the verdict's text must not show the reference."""
     seen = []
@@ -152,6 +155,7 @@ def test_no_message_states_the_expected_value(chapter, name, checker, monkeypatc
     monkeypatch.setattr(MODULES[chapter], "judge", near_miss, raising=False)
     monkeypatch.setattr(checks, "judge", near_miss)
     monkeypatch.delenv(checks.GRADING, raising=False)
+    monkeypatch.setattr(i18n, "_chosen", language)
     reference_solution = getattr(importlib.import_module(f"test_checks_{chapter}"), name, None)
     answers = [[reference_solution] * _arity(checker)] if callable(reference_solution) else []
     answers += [list(values()) for key, values in RIGHT_VALUES.items() if key == checker.exercise]

@@ -297,7 +297,8 @@ def _life_rule_hint(pairs):
                 who=who, k=k, does=does, want=want))
     if not wrong:
         return None
-    return (_("your rule differs from the one in the text: ") + "; ".join(wrong[:3]) + ".")
+    return _("your rule differs from the one in the text: {differences}.").format(
+        differences="; ".join(wrong[:3]))
 
 
 def _life_history(f, grid, steps, label):

@@ -67,8 +67,9 @@ def _codes(x, p):
 
 def _split_arrays(out, p, label):
     if not isinstance(out, (tuple, list)) or len(out) != 4:
-        raise Wrong(_("split{label} returned {type}").format(label=label, type=type(out).__name__)
-                    + (_(" of length {n_out}").format(n_out=len(out)) if isinstance(out, (tuple, list)) else "") + ".",
+        raise Wrong((_("split{label} returned {type} of length {n_out}.")
+                     if isinstance(out, (tuple, list)) else _("split{label} returned {type}.")).format(
+                        label=label, type=type(out).__name__, n_out=len(out) if isinstance(out, (tuple, list)) else 0),
                     _("return four arrays: train_x, train_y, test_x, test_y."))
     arrays = []
     for name, a, ndim in zip(("train_x", "train_y", "test_x", "test_y"), out, (2, 1, 2, 1)):

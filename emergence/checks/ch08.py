@@ -180,11 +180,12 @@ def survivors(answer):
     extra = [m for m in sy.MECHANISMS if m in chosen - SURVIVORS]
     missing = [m for m in sy.MECHANISMS if m in SURVIVORS - chosen]
     if extra:
-        raise Wrong(_("{extra!r} does not survive a continuous metric").format(extra=extra[0])
-                    + (_(" (and 1 more choice to fix).") if len(extra) + len(missing) == 2 else
-                       _(" (and {n_more} more choices to fix).").format(
-                           n_more=len(extra) + len(missing) - 1)
-                       if len(extra) + len(missing) > 1 else "."),
+        more = len(extra) + len(missing) - 1
+        raise Wrong((_("{extra!r} does not survive a continuous metric.") if more == 0 else
+                     _("{extra!r} does not survive a continuous metric (and 1 more choice to fix).")
+                     if more == 1 else
+                     _("{extra!r} does not survive a continuous metric (and {n_more} more choices "
+                       "to fix).")).format(extra=extra[0], n_more=more),
                     _(_SURVIVE_HINTS[extra[0]]))
     if missing:
         raise Wrong(_("1 mechanism whose jump survives a continuous metric is missing from your "
