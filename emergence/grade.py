@@ -35,7 +35,9 @@ from nbclient import NotebookClient
 from .execute import pin_threads
 
 COMMAND = "python -m emergence.grade"
-VERDICT = re.compile(r"^(✅ Correct|❌ Not yet) \(exercise ([^)]+)\)", re.M)
+# The first line of a verdict in any language the checks speak: "✅ Correct (exercise 6.1): ..."
+# or "❌ 还不对（练习 6.1）：...": the mark, then the exercise number in (full-width) brackets.
+VERDICT = re.compile(r"^(✅|❌)[^\n(（]*[(（][^\d\n)）]*(\d[^)）\s]*)[)）]", re.M)
 CHECKS_IMPORT = re.compile(r"from emergence\.checks import (ch\d\d) as check")
 ANSWER_TAG = "answer"  # the Think! answer cells of a student version
 

@@ -146,19 +146,22 @@ def _(message: str) -> str:
 
 
 # ------------------------------------------------------------- for maintainers (uses babel)
-SOURCES = Path(__file__).resolve().parent / "checks"  # every message the checks show
+PACKAGE = Path(__file__).resolve().parent
+SOURCES = ("checks/*.py", "student.py")  # every message the checks and the handouts show
 
 
 def extract():
-    """The checks' messages as a babel catalogue (the template), found by ``_`` and ``N_``."""
+    """The messages of ``SOURCES`` as a babel catalogue (the template), found by ``_`` and
+    ``N_``."""
     from babel.messages.catalog import Catalog
-    from babel.messages.extract import extract_from_dir
+    from babel.messages.extract import extract_from_file
 
     template = Catalog(project=DOMAIN, charset="utf-8", fuzzy=False)
-    for filename, _lineno, message, comments, _context in extract_from_dir(
-            str(SOURCES), method_map=[("**.py", "python")], keywords={"_": None, "N_": None}):
-        template.add(message, locations=[(f"emergence/checks/{filename}", None)],
-                     auto_comments=comments)
+    for path in sorted(p for pattern in SOURCES for p in PACKAGE.glob(pattern)):
+        where = f"emergence/{path.relative_to(PACKAGE).as_posix()}"
+        for _lineno, message, comments, _context in extract_from_file(
+                "python", str(path), keywords={"_": None, "N_": None}):
+            template.add(message, locations=[(where, None)], auto_comments=comments)
     return template
 
 

@@ -25,6 +25,7 @@ import nbformat
 from .checks import BOOK
 from .execute import NOTEBOOKS, ROOT, SOLUTION_BEGIN, SOLUTION_END
 from .grade import ANSWER_TAG
+from .i18n import N_, translations
 
 STUB = "...  # YOUR CODE HERE"
 
@@ -89,7 +90,10 @@ def strip_solutions(source: str) -> str:
 BOOK_ONLY = [  # sentences that describe the online book and are wrong in a handout
     re.compile(r"\s*In the online book,? the worked solutions are hidden behind the\s+toggle on "
                r"each answer cell: try first\."),
+    re.compile(r"在线版教材中，参考解答隐藏在[^。]*。"),  # the same in the Chinese notebooks
 ]
+ANSWER_HEAD = N_("**Your answer to Think! {question}:**")
+ANSWER_PROMPT = N_("*Write your answer here (double-click to edit).*")
 LINK = re.compile(r"\]\((?:\.\./)?((?:book|notebooks)/)?([\w-]+)\.(?:md|ipynb)(#[\w-]+)?\)")
 DOC_ROLE = re.compile(r"\{doc\}`(?:\.\./)?((?:book|notebooks)/)?([\w-]+)`")
 
@@ -107,10 +111,12 @@ def clean_markdown(text: str) -> str:
     return DOC_ROLE.sub(lambda m: f"[{m.group(2)}]({_address(m.group(1), m.group(2))})", text)
 
 
-def answer_cell(question: int):
-    """The cell where a student writes the answer to the chapter's Think! ``question``."""
-    cell = nbformat.v4.new_markdown_cell(f"**Your answer to Think! {question}:**\n\n"
-                                         "*Write your answer here (double-click to edit).*")
+def answer_cell(question: int, language: str = "en"):
+    """The cell where a student writes the answer to the chapter's Think! ``question``, in the
+    notebook's ``language``."""
+    say = translations(language).gettext
+    cell = nbformat.v4.new_markdown_cell(say(ANSWER_HEAD).format(question=question) + "\n\n"
+                                         + say(ANSWER_PROMPT))
     cell.metadata.update(tags=[ANSWER_TAG], emergence={"question": f"Think! {question}"})
     return cell
 
@@ -119,11 +125,12 @@ def student_version(nb):
     """A copy of notebook ``nb`` with solutions stubbed, outputs cleared, and each instructor
     cell (the answer sketch of a Think! question) replaced by an answer cell."""
     nb = nbformat.from_dict(nb)
+    language = nb.metadata.get("emergence", {}).get("language", "en")  # see translate_notebooks
     cells, question = [], 0
     for cell in nb.cells:
         if "instructor" in cell.metadata.get("tags", []):
             question += 1
-            cells.append(answer_cell(question))
+            cells.append(answer_cell(question, language))
         else:
             cells.append(cell)
     nb.cells = cells
