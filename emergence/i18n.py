@@ -172,8 +172,14 @@ def update(languages=LANGUAGES[1:]) -> None:
     from babel.messages.pofile import write_po
 
     template = extract()
+    pot = LOCALE / f"{DOMAIN}.pot"
+    if pot.is_file():  # unchanged messages keep their date, so that the files do not churn
+        with open(pot, "rb") as f:
+            old = babel_read_po(f)
+        if [(m.id, m.locations) for m in old] == [(m.id, m.locations) for m in template]:
+            template.creation_date = old.creation_date
     LOCALE.mkdir(exist_ok=True)
-    with open(LOCALE / f"{DOMAIN}.pot", "wb") as f:
+    with open(pot, "wb") as f:
         write_po(f, template, width=76, omit_header=False, include_lineno=False)
     for chosen in languages:
         path = LOCALE / chosen / "LC_MESSAGES" / f"{DOMAIN}.po"

@@ -12,6 +12,11 @@ in the same kernel on, the verdict adds a stronger nudge and the section of the 
 No message names the expected value. With ``EMERGENCE_GRADING=1`` in the environment (the
 nbgrader and otter trees set it, see ``emergence.handout``) a failing check shows its verdict
 and then raises ``AssertionError``, so an autograder scores it 0.
+
+Every message is written ``_("... {name} ...").format(name=...)`` (never an f-string inside
+``_``), so that a check speaks the notebook's language: ``emergence.i18n`` looks it up in the
+catalogue ``emergence/locale/<language>/LC_MESSAGES/emergence.po``. After editing a message,
+run ``python -m emergence.translations update`` and translate what it marks.
 """
 from __future__ import annotations
 
