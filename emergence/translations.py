@@ -115,7 +115,8 @@ _MD = None
 
 
 def _math(content: str) -> str:
-    """Math compared without the words of ``\\text{...}``, which a translation may translate."""
+    """Inline math compared without the words of ``\\text{...}``, which a translation may
+    translate (a display formula must stay exactly as it is: see ``check_message``)."""
     return " ".join(re.sub(r"\\text\{[^{}]*\}", r"\\text{}", content).split())
 
 
@@ -231,11 +232,16 @@ def visible_english(text: str) -> str:
     return URL.sub(" ", text)
 
 
+def is_display_math(msgid: str) -> bool:
+    """A display-math block's message is its LaTeX between newlines."""
+    return msgid.startswith("\n") and msgid.endswith("\n")
+
+
 def needs_words(msgid: str) -> bool:
     """False for a message with nothing to translate: math, code, keys, numbers, a single
     name (``nbgrader``), or text already in Chinese (the glossary's ``中文：`` lines)."""
-    if msgid.startswith("\n") or CJK.search(msgid):
-        return False  # a display-math block, or Chinese
+    if is_display_math(msgid) or CJK.search(msgid):
+        return False
     return len(re.findall(r"[A-Za-z]{2,}(?:-[A-Za-z]+)*", visible_english(msgid))) >= 2
 
 
@@ -253,6 +259,13 @@ def check_message(message, glossary_terms, headwords=frozenset()) -> list[str]:
         wrong.append(f"translation drops {_describe(piece)}")
     for piece in sorted(after - before):
         wrong.append(f"translation adds {_describe(piece)}")
+    if is_display_math(message.id):
+        if message.string != message.id:
+            wrong.append("a display formula must stay exactly as in the English (Sphinx cannot "
+                         "re-parse a translated one as MyST; it shows as a broken literal)")
+        return wrong
+    if re.match(r"\d+\.\s", message.string):
+        wrong.append("starts like a numbered list ('1. '): write '1\\. ' to keep it a heading")
     if message.id not in headwords:
         if message.string == message.id and needs_words(message.id):
             wrong.append("the translation is the English text")

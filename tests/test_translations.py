@@ -137,6 +137,8 @@ def test_after_update_the_edited_message_is_fuzzy_and_still_fails(templates, tmp
     ("Emergence is the topic here.", "本章的主题是相变。", "glossary term 'Emergence'"),
     ("Each token is one piece of text.", "每个 token 是一段文本。", "glossary term 'Token'"),
     ("A long enough English sentence.", "A long enough English sentence.", "is the English text"),
+    ("\nP(\\text{chain right}) = p^k\n", "\nP(\\text{整条链正确}) = p^k\n", "display formula must stay"),
+    ("1. Percolation: when does it connect?", "1. 渗流：何时连通？", "numbered list"),
 ])
 def test_each_rule_rejects_a_broken_translation(english, chinese, complaint):
     assert any(complaint in w for w in _wrong(english, chinese)), _wrong(english, chinese)
@@ -149,7 +151,8 @@ def test_a_fuzzy_message_is_reported_even_when_translated():
 @pytest.mark.parametrize("english, chinese", [
     ("See {term}`emergence <Emergence>` here.", "见{term}`涌现 <emergence>`。"),
     ("**Time:** about one hour here.", "**时间：** 约一小时。"),
-    ("$$\nP(\\text{chain right}) = p^k\n$$", "$$\nP(\\text{整条链正确}) = p^k\n$$"),
+    ("So $P(\\text{chain right}) = p^k$ holds.", "于是 $P(\\text{整条链正确}) = p^k$ 成立。"),
+    ("\nP(\\text{chain right}) = p^k\n", "\nP(\\text{chain right}) = p^k\n"),
     ("Transformers learn in context.", "Transformer 在情景中学习。"),
     ("In-context learning appears.", "上下文学习出现了。"),
 ])
