@@ -9,6 +9,12 @@ Cases (float32, full batch, AdamW, identical initial weights and data):
   2. one-layer transformer: p = 59, tokens "a b =", d_model 64, 4 heads,
      MLP 256 (ReLU), pre-LayerNorm, 40 % of the pairs.
 
+numpy runs the course's models (``--models course``, the default): ``grokking.GrokMLP``,
+whose first layer multiplies the p table rows instead of every pair's concatenated rows, and
+``grokking.GrokTransformer``, which does the work after attention at '=' only.  They are the
+same models as torch's textbook ones (float64 losses agree to ~1e-15) with fewer multiply-adds;
+``--models textbook`` makes numpy do the textbook computation too.
+
 Protocol: both engines train the same run side by side in one process, in
 interleaved blocks (A/B then B/A, ...) with a 0.2 s idle gap before each block
 (OpenBLAS threads spin for ~0.1 s after a call).  Every step
@@ -41,7 +47,7 @@ except ImportError:
 
 import emergence
 import emergence.nn as nn
-from emergence import machines
+from emergence import grokking, machines
 
 SEED = 0
 GAP = 0.2                 # idle seconds before each timed block
@@ -62,6 +68,10 @@ def modular_addition(p: int, frac: float, seed: int = SEED):
 
 # ------------------------------------------------------------------- models
 class NumpyMLP(nn.Module):
+    """The textbook computation (``--models textbook``): look up, concatenate, Linear, ReLU, Linear.
+    ``--models course`` runs ``emergence.grokking.GrokMLP`` instead: the same model and weights,
+    its first layer computed per table row (``nn.fast.embedding_linear``)."""
+
     def __init__(self, p, d, hidden, rng, dtype=np.float32):
         rng = np.random.default_rng(rng)
         self.embed = nn.Embedding(p, d, rng=rng, dtype=dtype)
@@ -87,13 +97,27 @@ class TorchMLP(torch.nn.Module):
 
 
 class NumpyTransformer(nn.Module):
-    """Reads the logits at the last position ('=')."""
+    """Reads the logits at the last position ('='), computing every position (``--models
+    textbook``).  ``--models course`` runs ``emergence.grokking.GrokTransformer``: the same model
+    and weights, with the work after attention done at '=' only."""
 
     def __init__(self, p, d, heads, d_mlp, rng, dtype=np.float32):
         self.net = nn.Transformer(p + 1, d, heads, d_mlp, max_len=3, n_out=p, rng=rng, dtype=dtype)
 
     def forward(self, tokens):
         return self.net(tokens)[:, -1]
+
+
+class CourseTransformer(grokking.GrokTransformer):
+    """GrokTransformer fed the benchmark's tokens ``a b =`` (it appends '=' itself)."""
+
+    def forward(self, tokens):
+        return super().forward(np.asarray(tokens)[:, :2])
+
+
+MODELS = {"course": (grokking.GrokMLP, CourseTransformer),
+          "textbook": (NumpyMLP, NumpyTransformer)}
+SETTINGS = {"models": "course"}   # set from --models
 
 
 class TorchTransformer(torch.nn.Module):
@@ -154,6 +178,7 @@ def copy_weights(np_model, torch_model, names=None):
 
 # ------------------------------------------------------------------- cases
 def case_config(name: str) -> dict:
+    np_mlp, np_transformer = MODELS[SETTINGS["models"]]
     if name == "mlp":
         p, d, hidden = 97, 128, 256
         xtr, ytr, xte, yte = modular_addition(p, 0.4)
@@ -162,7 +187,7 @@ def case_config(name: str) -> dict:
         return dict(
             title=f"grokking MLP (p={p}, embed {d}x2, hidden {hidden}, batch {n_tr})",
             data=(xtr, ytr, xte, yte), opt=dict(lr=1e-2, betas=(0.9, 0.98), weight_decay=1.0),
-            make_np=lambda dtype=np.float32: NumpyMLP(p, d, hidden, SEED, dtype),
+            make_np=lambda dtype=np.float32: np_mlp(p, d, hidden, rng=SEED, dtype=dtype),
             make_torch=lambda attention: TorchMLP(p, d, hidden), names=None,
             flops=3 * fwd, steps=1000, eval_every=10)
     if name == "transformer":
@@ -175,7 +200,8 @@ def case_config(name: str) -> dict:
         return dict(
             title=f"1-layer transformer (p={p}, d_model {d}, {heads} heads, MLP {d_mlp}, batch {n_tr})",
             data=(tok(xtr), ytr, tok(xte), yte), opt=dict(lr=3e-3, betas=(0.9, 0.98), weight_decay=1.0),
-            make_np=lambda dtype=np.float32: NumpyTransformer(p, d, heads, d_mlp, SEED, dtype),
+            make_np=lambda dtype=np.float32: np_transformer(p, d, heads, d_mlp, rng=SEED,
+                                                            dtype=dtype),
             make_torch=lambda attention: TorchTransformer(p, d, heads, d_mlp, attention),
             names=TRANSFORMER_NAMES, flops=3 * fwd, steps=1500, eval_every=10)
     raise ValueError(name)
@@ -331,7 +357,8 @@ def probe_memory(name: str, engine: str, attention: str, steps: int = 8) -> dict
 
 
 def memory(name: str, engine: str, attention: str) -> dict:
-    cmd = [sys.executable, __file__, "--probe", name, engine, "--torch-attention", attention]
+    cmd = [sys.executable, __file__, "--probe", name, engine, "--torch-attention", attention,
+           "--models", SETTINGS["models"]]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -422,6 +449,9 @@ def main():
     ap.add_argument("--block", type=int, default=25, help="steps per timed block")
     ap.add_argument("--torch-attention", choices=["sdpa", "manual"], default="sdpa",
                     help="torch attention: F.scaled_dot_product_attention or written out")
+    ap.add_argument("--models", choices=sorted(MODELS), default="course",
+                    help="numpy models: the course's (GrokMLP, GrokTransformer: fewer "
+                         "multiply-adds, same model) or the textbook computation torch runs")
     ap.add_argument("--threads", type=int, default=None,
                     help="threads for both engines (numpy's BLAS via threadpoolctl, "
                          "torch.set_num_threads); default: as configured (all cores)")
@@ -433,12 +463,18 @@ def main():
     ap.add_argument("--probe", nargs=2, metavar=("CASE", "ENGINE"), help=argparse.SUPPRESS)
     ap.add_argument("--profile-child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    SETTINGS["models"] = args.models
     if not args.probe and not args.profile_child:
         names = args.profiles.split(",")
         unknown = sorted(set(names) - set(PROFILES))
         if unknown:
             ap.error(f"--profiles must name profiles among {sorted(PROFILES)}, got {unknown}")
-        argv = [a for a in sys.argv[1:] if not a.startswith("--profiles")]
+        argv, rest = [], iter(sys.argv[1:])
+        for a in rest:                   # the children get every option but --profiles
+            if a == "--profiles":
+                next(rest, None)         # and its value
+            elif not a.startswith("--profiles="):
+                argv.append(a)
         return run_profiles(names, argv)
     if args.probe:
         emergence.setup()
@@ -457,6 +493,8 @@ def main():
           f"{os.cpu_count()} CPUs, OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}, "
           f"NPY_DISABLE_CPU_FEATURES={os.environ.get('NPY_DISABLE_CPU_FEATURES', 'unset')}")
     print(f"BLAS: {blas_info()}")
+    print(f"numpy models: {args.models} ({MODELS[args.models][0].__name__}, "
+          f"{MODELS[args.models][1].__name__}); torch runs the textbook computation")
     emergence.setup()   # allocator tuning (and plot style): explicit, never at import
     if args.fast_threads is not None:
         nn.fast.configure(threads=args.fast_threads)
@@ -480,9 +518,13 @@ def main():
         print(f"\n== {res['title']}, {steps} steps, AdamW, torch attention: {args.torch_attention}"
               if name == "transformer" else f"\n== {res['title']}, {steps} steps, AdamW")
         for label, r in (("numpy", a), ("torch", b)):
+            # the course models skip some of the textbook's multiply-adds; their rate counts
+            # the textbook's, so it says how fast the same model trains, not how busy BLAS is
+            flop_note = (" (textbook-equivalent)" if label == "numpy" and args.models == "course"
+                         else "")
             print(f"{label:>6}: median step {r['median'] * 1e3:7.2f} ms "
                   f"(IQR {r['iqr'][0] * 1e3:.2f}-{r['iqr'][1] * 1e3:.2f}), "
-                  f"{res['flops'] / r['median'] / 1e9:6.1f} GFLOP/s "
+                  f"{res['flops'] / r['median'] / 1e9:6.1f} GFLOP/s{flop_note} "
                   f"({res['flops'] / r['median'] / 1e9 / peak['numpy'] * 100:.0f}% of the numpy matmul peak)")
         print(f"step-time ratio numpy/torch: {ratio:.3f} (ratio of medians; median of "
               f"paired-block ratios {res['block_ratio']:.3f})")
