@@ -117,9 +117,10 @@ def checker(exercise: str, reread: str = ""):
                 return verdict
             FAILURES[exercise] += 1
             if FAILURES[exercise] > 1:
+                more = nudge(exercise, reread)
                 verdict = Verdict(exercise, False, verdict.message,
-                                  (verdict.hint + " " if verdict.hint else "")
-                                  + nudge(exercise, reread))
+                                  _("{hint} {nudge}").format(hint=verdict.hint, nudge=more)
+                                  if verdict.hint else more)
             if os.environ.get(GRADING) == "1":
                 _show(verdict)
                 raise AssertionError(_("exercise {exercise} is not correct yet").format(exercise=exercise))
