@@ -179,8 +179,7 @@ def update(languages=LANGUAGES[1:]) -> None:
         if [(m.id, m.locations) for m in old] == [(m.id, m.locations) for m in template]:
             template.creation_date = old.creation_date
     LOCALE.mkdir(exist_ok=True)
-    with open(pot, "wb") as f:
-        write_po(f, template, width=76, omit_header=False, include_lineno=False)
+    _replace(pot, lambda f: write_po(f, template, width=76, include_lineno=False))
     for chosen in languages:
         path = LOCALE / chosen / "LC_MESSAGES" / f"{DOMAIN}.po"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -191,6 +190,14 @@ def update(languages=LANGUAGES[1:]) -> None:
         else:
             catalog = template
             catalog.locale = chosen
-        with open(path, "wb") as f:
-            write_po(f, catalog, width=76, ignore_obsolete=True, include_lineno=False)
+        _replace(path, lambda f: write_po(f, catalog, width=76, ignore_obsolete=True,
+                                          include_lineno=False))
     _loaded.clear()
+
+
+def _replace(path: Path, write) -> None:
+    """Write ``path`` through a temporary file, so that no reader ever sees half of it."""
+    partial = path.with_suffix(path.suffix + ".partial")
+    with open(partial, "wb") as f:
+        write(f)
+    os.replace(partial, path)
