@@ -184,11 +184,12 @@ def test_without_threads_it_falls_back_and_says_so_once(monkeypatch):
 
 
 @pytest.mark.parametrize("bias", [True, False])
-def test_embedding_linear_equals_the_plain_path(bias):
+@pytest.mark.parametrize("rows", [9, 200])       # k·rows: one-hot product, then sort + reduceat
+def test_embedding_linear_equals_the_plain_path(bias, rows):
     """The fused first layer of the grokking MLP: the same sums, grouped per table row."""
-    idx = R.integers(0, 9, (40, 2))
+    idx = R.integers(0, rows, (40, 2))
     idx[3] = idx[5]                              # a repeated example
-    arrays = [rand(9, 5), rand(10, 7)] + ([rand(7)] if bias else [])
+    arrays = [rand(rows, 5), rand(10, 7)] + ([rand(7)] if bias else [])
 
     def run(path):
         with contextlib.ExitStack() as stack:

@@ -136,7 +136,7 @@ def relu(x: Tensor) -> Tensor:
     return Tensor._make(out, (x,), backward, "relu")
 
 
-_ONE_HOT_MAX_ROWS = 256  # tables up to this size use the one-hot gradient, larger ones a sort
+_ONE_HOT_MAX_ROWS = 256  # up to this many rows, gradients are summed by a one-hot product
 _one_hot_cache: dict = {}
 
 
@@ -168,15 +168,24 @@ def embedding(indices, weight: Tensor) -> Tensor:
     flat = idx.reshape(-1)
 
     def backward(g):
-        g2 = g.reshape(-1, dim)                                   # (N, dim)
-        if n <= _ONE_HOT_MAX_ROWS:
-            return (_one_hot(flat, n, g.dtype) @ g2,)             # (n, N) @ (N, dim)
-        order = np.argsort(flat, kind="stable")
-        rows, starts = np.unique(flat[order], return_index=True)
-        full = np.zeros_like(weight.data)
-        full[rows] = np.add.reduceat(g2[order], starts, axis=0)
-        return (full,)
+        return (_sum_rows(flat, n, g.reshape(-1, dim)),)
     return Tensor._make(weight.data[idx], (weight,), backward, "embedding")
+
+
+def _sum_rows(flat: np.ndarray, n: int, g: np.ndarray) -> np.ndarray:
+    """``out[r] = Σ g[i % len(g)]`` over the ``i`` with ``flat[i] == r``: ``(n, g.shape[1])``.
+
+    Up to ``_ONE_HOT_MAX_ROWS`` rows, one product with the cached one-hot matrix; beyond,
+    the indices are sorted and each run summed with ``np.add.reduceat`` (a one-hot matrix
+    would grow as ``n × N``).
+    """
+    if n <= _ONE_HOT_MAX_ROWS:
+        return _one_hot(flat, n, g.dtype, len(g)) @ g             # (n, N) @ (N, dim)
+    order = np.argsort(flat, kind="stable")
+    rows, starts = np.unique(flat[order], return_index=True)
+    full = np.zeros((n, g.shape[1]), dtype=g.dtype)
+    full[rows] = np.add.reduceat(g[order % len(g)], starts, axis=0)
+    return full
 
 
 def embedding_linear(indices, table: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -212,9 +221,9 @@ def embedding_linear(indices, table: Tensor, weight: Tensor, bias: Tensor | None
 
     def backward(g):
         g = np.ascontiguousarray(g)
-        # G_j, the gradient summed per table row: a one-hot (k·n, N) matrix (k ones per
-        # column, cached like the embedding's) times g, one product for all slots
-        summed = (_one_hot(flat, k * n, g.dtype, len(idx)) @ g).reshape(k, n, n_out)
+        # G_j, the gradient summed per table row, for all slots at once: for a small table
+        # one product of a one-hot (k·n, N) matrix (k ones per column, cached) with g
+        summed = _sum_rows(flat, k * n, g).reshape(k, n, n_out)
         grads = [None, None, None]
         if table.requires_grad:                                # Σ_j G_j @ W_jᵀ
             grads[0] = np.matmul(summed, w.transpose(0, 2, 1)).sum(axis=0)
