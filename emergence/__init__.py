@@ -32,8 +32,9 @@ Shared by every chapter:
   for the pages), ``execute.py`` (re-runs notebooks), ``machines.py`` (runs them as on
   another CPU), ``student.py``, ``grade.py`` and ``autograders.py`` (student versions,
   grading, nbgrader/otter-grader formats), ``sphinxext.py``, ``npm.py``, ``_validate.py``.
-- The Chinese edition: ``translations.py`` (the book's message catalogues), ``i18n.py`` (the
-  language of the exercise checks) and ``translate_notebooks.py`` (Chinese notebooks).
+- The Chinese edition: ``editions.py`` (builds both editions), ``translations.py`` (the book's
+  message catalogues), ``i18n.py`` (the language of the exercise checks) and
+  ``translate_notebooks.py`` (Chinese notebooks).
 
 ``CONTRIBUTING.md`` says how to add a chapter.
 """
