@@ -18,7 +18,7 @@ import numpy as np
 from emergence import cot
 from emergence.checks import (Wrong, call, checker, expect_function, expect_number, expect_pair, fmt,
                               judge, judge_value, outputs, page, quiet_call)
-from emergence.i18n import _
+from emergence.i18n import N_, _
 
 __all__ = ["chain_success", "required_step_accuracy", "parity_step", "crossover",
            "who_published", "predict_chain", "PREDICT_K", "PREDICT_UPDATES"]
@@ -82,7 +82,7 @@ def _crash_hint(f, name, args, label):
 
 P_CASES = [
     ((0.9, 10), "(0.9, 10)"), ((0.5, 1), "(0.5, 1)"), ((0.99, 100), "(0.99, 100)"),
-    ((1.0, 50), "(1.0, 50)"), ((0.0, 3), "(0.0, 3)"), ((0.8, 0), "(0.8, 0): no steps at all"),
+    ((1.0, 50), "(1.0, 50)"), ((0.0, 3), "(0.0, 3)"), ((0.8, 0), N_("(0.8, 0): no steps at all")),
     ((np.array([0.9, 0.95, 0.99]), 20), "(np.array([0.9, 0.95, 0.99]), 20)"),
     ((0.95, np.arange(1, 9)), "(0.95, np.arange(1, 9))"),
 ]
@@ -92,9 +92,10 @@ P_CASES = [
 def chain_success(answer):
     """Check ``chain_success(p, k)``: the probability that all k independent steps succeed."""
     f = expect_function(answer, "chain_success")
-    for args, label in P_CASES[-2:]:
+    cases = [(args, _(label)) for args, label in P_CASES]  # labels in the notebook's language
+    for args, label in cases[-2:]:
         _crash_hint(f, "chain_success", args, label)
-    _elementwise("chain_success", P_CASES)(f)
+    _elementwise("chain_success", cases)(f)
     mistakes = [
         (_("you multiplied p by k; that can exceed 1, so it is not a probability."),
          lambda p, k: p * k),
@@ -114,7 +115,7 @@ def chain_success(answer):
         (_("dividing by k is not how independent successes combine."),
          lambda p, k: p / np.maximum(k, 1e-300)),
     ]
-    judge(outputs(f, "chain_success"), P_CASES,
+    judge(outputs(f, "chain_success"), cases,
           lambda p, k: np.asarray(p, float) ** np.asarray(k, float), mistakes,
           _("the chain succeeds only if step 1 and step 2 and … and step k succeed, "
             "independently."), what="chain_success", read=_numbers("chain_success"),

@@ -111,7 +111,8 @@ def _check_labels(x, y, p, which, label):
     ]
     judge_value(y, (a + b) % p, [(h, v) for h, v in candidates if len(v) == len(y)],
                 _("each answer must be the sum mod p of the pair in the same row."),
-                what=_("the {which} answers of split{label}").format(which=which, label=label), label=_("their pairs"),
+                what=(_("the train answers of split{label}") if which == "train" else
+                      _("the test answers of split{label}")).format(label=label), label=_("their pairs"),
                 agree=lambda got, want: bool(np.array_equal(got, want)))
 
 
