@@ -44,7 +44,8 @@ __version__ = "0.1.0"
 
 def setup(language: str | None = None) -> None:
     """Prepare this process for the course: the plot style and memory reuse for training, and
-    the language of the exercise checks (``"zh_CN"`` for Chinese; default: the environment's).
+    the language of the exercise checks (``"zh_CN"`` for Chinese; default: English, whatever
+    the machine's locale).
 
     Importing the library changes nothing global; notebooks (their setup cell), the notebook
     executor and the benchmark call this once instead.

@@ -3,9 +3,10 @@
 Every message a check shows is written ``_("... {name} ...").format(name=...)``; ``_`` looks
 the English up in the catalogue of the current language,
 ``emergence/locale/<language>/LC_MESSAGES/emergence.po``, and falls back to the English for a
-message that is missing or fuzzy there. The language comes from the standard gettext
-variables (``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``, ``LANG``; ``zh…`` is Chinese) unless
-``emergence.setup(language=...)`` or ``set_language`` chose one. The catalogue is read here,
+message that is missing or fuzzy there. The notebook chooses the language, in its setup call
+(``emergence.setup(language="zh_CN")``, which the Chinese notebooks carry); otherwise it is
+English. The machine's locale (``LANG`` and friends) is deliberately not consulted: an
+English notebook prints the same verdicts on every machine, as nbval expects. The catalogue is read here,
 without babel, so that the library needs nothing beyond numpy, matplotlib and ipywidgets; the
 maintainers' tools (``python -m emergence.translations update``) extract it with babel.
 """
@@ -20,33 +21,22 @@ from pathlib import Path
 LOCALE = Path(__file__).resolve().parent / "locale"
 DOMAIN = "emergence"
 LANGUAGES = ("en", "zh_CN")  # English is the source; every other one has a catalogue
-ENVIRONMENT = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 
-_chosen: str | None = None  # set_language's choice; None: follow the environment
+_chosen = "en"  # the language set_language chose; English until a notebook asks otherwise
 _loaded: dict[str, gettext.NullTranslations] = {}
-
-
-def _from_environment() -> str:
-    """The language the gettext variables ask for (the first one set decides)."""
-    for variable in ENVIRONMENT:
-        value = os.environ.get(variable, "")
-        if value:
-            first = value.split(":")[0].lower()
-            return "zh_CN" if first.startswith("zh") else "en"
-    return "en"
 
 
 def language() -> str:
     """The language checks speak now: ``"en"`` or ``"zh_CN"``."""
-    return _chosen or _from_environment()
+    return _chosen
 
 
 def set_language(language: str | None) -> None:
     """Make the checks speak ``language`` (``"en"``, ``"zh_CN"``, or ``"zh"``); ``None``
-    follows the environment again."""
+    means English again."""
     global _chosen
     if language is None:
-        _chosen = None
+        _chosen = "en"
         return
     if not isinstance(language, str):
         raise TypeError(f"language: expected a string such as 'zh_CN', not {type(language).__name__}")
