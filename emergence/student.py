@@ -22,7 +22,7 @@ from pathlib import Path
 
 import nbformat
 
-from .checks import BOOK
+from .checks import BOOK, in_edition
 from .execute import NOTEBOOKS, ROOT, SOLUTION_BEGIN, SOLUTION_END
 from .grade import ANSWER_TAG
 from .i18n import N_, translations
@@ -98,17 +98,18 @@ LINK = re.compile(r"\]\((?:\.\./)?((?:book|notebooks)/)?([\w-]+)\.(?:md|ipynb)(#
 DOC_ROLE = re.compile(r"\{doc\}`(?:\.\./)?((?:book|notebooks)/)?([\w-]+)`")
 
 
-def _address(folder: str | None, page: str) -> str:
-    """The published address of a page linked from a notebook (``notebooks/`` by default)."""
-    return f"{BOOK}/{folder or 'notebooks/'}{page}.html"
+def _address(folder: str | None, page: str, language: str) -> str:
+    """The published address of a page linked from a notebook (``notebooks/`` by default), in
+    the edition of the notebook's ``language``."""
+    return in_edition(f"{BOOK}/{folder or 'notebooks/'}{page}.html", language)
 
 
-def clean_markdown(text: str) -> str:
+def clean_markdown(text: str, language: str = "en") -> str:
     """Markdown for a handout: book-only sentences removed, links to the published book."""
     for sentence in BOOK_ONLY:
         text = sentence.sub("", text)
-    text = LINK.sub(lambda m: f"]({_address(m.group(1), m.group(2))}{m.group(3) or ''})", text)
-    return DOC_ROLE.sub(lambda m: f"[{m.group(2)}]({_address(m.group(1), m.group(2))})", text)
+    text = LINK.sub(lambda m: f"]({_address(m.group(1), m.group(2), language)}{m.group(3) or ''})", text)
+    return DOC_ROLE.sub(lambda m: f"[{m.group(2)}]({_address(m.group(1), m.group(2), language)})", text)
 
 
 def answer_cell(question: int, language: str = "en"):
@@ -136,7 +137,7 @@ def student_version(nb):
     nb.cells = cells
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            cell.source = clean_markdown(cell.source)
+            cell.source = clean_markdown(cell.source, language)
         if cell.cell_type == "code":
             cell.source = strip_solutions(cell.source)
             cell.outputs, cell.execution_count = [], None

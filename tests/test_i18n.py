@@ -132,3 +132,17 @@ def test_the_reader_handles_continuations_escapes_fuzzy_and_missing(tmp_path):
     assert catalogue.gettext("unknown") == "unknown"
     with pytest.raises(ValueError, match=r"bad\.po:2"):
         i18n.read_po('msgid "a"\nmsgstr oops\n', "bad.po")
+
+
+def test_a_chinese_hint_and_handout_link_to_the_chinese_book(monkeypatch):
+    from emergence.checks import BOOK, in_edition, nudge
+    from emergence.student import clean_markdown
+
+    url = f"{BOOK}/book/ch01_complex_systems.html#spanning-probability"
+    monkeypatch.setattr(i18n, "_chosen", "zh_CN")
+    assert f"{BOOK}/zh/book/ch01_complex_systems.html#spanning-probability" in nudge("1.1", url)
+    monkeypatch.setattr(i18n, "_chosen", "en")
+    assert in_edition(url) == url and url in nudge("1.1", url)
+    text = "[the chapter text](../book/ch01_complex_systems.md)"
+    assert f"({BOOK}/zh/book/ch01_complex_systems.html)" in clean_markdown(text, "zh_CN")
+    assert f"({BOOK}/book/ch01_complex_systems.html)" in clean_markdown(text)

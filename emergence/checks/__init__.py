@@ -83,9 +83,19 @@ def page(chapter_page: str, section: str = "") -> str:
     return f"{BOOK}/book/{chapter_page}.html{anchor}"
 
 
+def in_edition(url: str, language: str | None = None) -> str:
+    """The address of a published page in the edition of ``language`` (default: the language
+    the checks speak now): the Chinese book lives under ``zh/`` (``emergence.editions``)."""
+    from emergence.editions import folder
+    from emergence.i18n import language as current
+
+    edition = folder(language or current())
+    return url.replace(f"{BOOK}/", f"{BOOK}/{edition}/", 1) if edition else url
+
+
 def nudge(exercise: str, reread: str) -> str:
     """The second-tier hint: a stronger push and the section of the text to reread."""
-    where = _(" Reread {reread}.").format(reread=reread) if reread else ""
+    where = _(" Reread {reread}.").format(reread=in_edition(reread)) if reread else ""
     return _("(attempt {attempt}) Work one small case by hand, where you know the answer, and "
              "compare it with what your code returns, line by line.{where}").format(
         attempt=FAILURES[exercise], where=where)
