@@ -32,7 +32,9 @@ from pathlib import Path
 
 from docutils import nodes
 from docutils.parsers.rst import directives
+from sphinx import addnodes
 from sphinx.errors import ExtensionError
+from sphinx.locale import init as init_locale
 from sphinx.util import logging
 from sphinx.transforms import SphinxTransform
 from sphinx.util.docutils import SphinxDirective
@@ -400,6 +402,26 @@ class CatalogueCoverage(SphinxTransform):
                 logger.warning(f"[emergence] {problem}", location=self.env.docname)
 
 
+class TranslateBookToctrees(SphinxTransform):
+    """In a translated build, translate the captions of the toctrees that sphinx-external-toc
+    inserts (the sidebar's part titles): it inserts them (priority 100) after Sphinx's Locale
+    transform (20) has translated the page, so they would stay English."""
+
+    default_priority = 101
+
+    def apply(self, **kwargs) -> None:
+        language = self.config.language
+        if language not in editions.EDITIONS or not editions.folder(language):
+            return
+        toctrees = [node for node in self.document.findall(addnodes.toctree) if node.get("caption")]
+        if not toctrees:
+            return
+        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
+        catalog, _ = init_locale([Path(self.env.srcdir) / d for d in self.config.locale_dirs], language, domain)
+        for node in toctrees:
+            node["caption"] = catalog.gettext(node["caption"])
+
+
 # Markup the theme and docutils emit that axe-core rightly flags, and its accessible form.
 TOGGLE_LABEL = {"en": "Show or hide this section's pages", "zh_CN": "显示或隐藏本节的页面"}
 
@@ -455,6 +477,7 @@ def setup(app):
     app.connect("doctree-resolved", render_demos)
     app.add_directive("lab-figure", LabFigure)
     app.add_transform(CatalogueCoverage)
+    app.add_transform(TranslateBookToctrees)
     app.connect("html-page-context", add_language_switch, priority=502)
     app.connect("html-page-context", dedupe_scripts, priority=900)
     app.connect("html-page-context", load_only_what_the_page_needs, priority=901)
