@@ -28,6 +28,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .i18n import read_po as read_strictly
+
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGE = "zh_CN"
 CATALOGUES = ROOT / "locales" / LANGUAGE / "LC_MESSAGES"
@@ -65,24 +67,14 @@ def read(path) -> "babel.messages.catalog.Catalog":  # noqa: F821 (babel is impo
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"path: no catalogue at {path}")
-    _check_syntax(path)
+    # babel skips some malformed lines silently (an unquoted or unterminated string); the
+    # library's own strict reader names the file and line of any such line
+    read_strictly(path.read_text(encoding="utf-8"), str(path))
     try:
         with path.open("rb") as f:
             return read_po(f, abort_invalid=True, charset="utf-8")
     except PoFileError as err:  # babel says "... on line N"
         raise ValueError(f"{path}: invalid catalogue: {err}") from None
-
-
-PO_LINE = re.compile(r'^(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+)?"(?:[^"\\]|\\.)*"\s*$')
-
-
-def _check_syntax(path: Path) -> None:
-    """Babel skips some malformed lines silently (an unquoted or unterminated string): every
-    line must be a comment, blank, or a keyword and/or one complete quoted string."""
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip() and not line.startswith("#") and not PO_LINE.match(line):
-            raise ValueError(f"{path}: invalid catalogue: line {number} is not a keyword with a "
-                             f"complete quoted string: {line[:60]!r}")
 
 
 def write(path, catalog) -> None:
