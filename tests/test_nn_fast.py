@@ -228,3 +228,20 @@ def test_grokking_models_compute_what_they_describe():
     tokens = np.concatenate([pairs, np.full((30, 1), 11)], axis=1)
     np.testing.assert_allclose(tf(pairs).data, tf.net(tokens)[:, -1].data, rtol=1e-12, atol=1e-13)
     assert tf.net.blocks[0].attn.pattern.shape == (30, 4, 3, 3)
+
+
+def test_grokking_runs_do_not_depend_on_the_thread_count():
+    """The live lab runs (MLP with the fused first layer, transformer) are bit-identical
+    whatever the number of threads for elementwise work."""
+    from emergence import grokking as g
+    for config in (g.GrokConfig(p=31, frac=0.5, embed=8, hidden=16, steps=15, eval_every=5),
+                   g.GrokConfig(p=31, frac=0.5, model="transformer", embed=16, hidden=32,
+                                lr=3e-3, steps=10, eval_every=5)):
+        with fast.settings(threads=1):
+            want = g.train(config, progress=False)
+        with fast.settings(threads=3, min_chunk=1024):
+            assert len(fast.row_blocks(480, 16)) == 3     # 480 training pairs: really split
+            got = g.train(config, progress=False)
+        np.testing.assert_array_equal(got.history.loss, want.history.loss)
+        for name in g.GrokHistory.METRICS:
+            np.testing.assert_array_equal(getattr(got, name), getattr(want, name))
