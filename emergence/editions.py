@@ -18,6 +18,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # language -> (folder under _build/html, the name of the language in itself, HTML lang)
 EDITIONS = {"en": ("", "English", "en"), "zh_CN": ("zh", "中文", "zh-CN")}
+# Settings an edition changes that are not messages of a page. The theme's and Sphinx's own
+# words come from locales/<language>/LC_MESSAGES/sphinx.po.
+SETTINGS = {"zh_CN": {"html_title": "涌现：大语言模型的能力如何出现",
+                      "nb_code_prompt_show": "显示代码单元格", "nb_code_prompt_hide": "隐藏代码单元格"}}
 
 
 def folder(language: str) -> str:
@@ -44,7 +48,7 @@ def build(language: str, root: Path = ROOT, out: Path | None = None) -> int:
     result = build_sphinx(Path(root), out / "html" / folder(language), noconfig=True, path_config=str(Path(root) / "_config.yml"),
                           confoverrides={"external_toc_path": str(Path(root) / "_toc.yml"),
                                          "latex_individualpages": False, "nitpicky": True,
-                                         "language": language},
+                                         "language": language, **SETTINGS.get(language, {})},
                           doctreedir=out / f".doctrees-{language}",
                           warningiserror=True, keep_going=True)
     if isinstance(result, Exception):

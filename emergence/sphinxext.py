@@ -447,22 +447,40 @@ SWITCH = re.compile(r'<a href="([^"]*)" target="_blank"\s+class="btn btn-sm btn-
 FONTAWESOME_JS = re.compile(r'<(?:script|link)[^>]*fontawesome/[^/]+/js/all\.min\.js[^>]*>(?:</script>)?\s*')
 
 
+# A label or tooltip the theme writes: an attribute value, or the whole text of an element.
+THEME_WORD = re.compile(r'((?:title|aria-label|placeholder)="|>\s*)([A-Z][^<>"]{2,60}?)("|\s*<)')
+
+
+def _theme_words(app) -> dict:
+    """The theme's own words in a translated edition: Sphinx translates those of its own
+    domain from ``locales/<language>/LC_MESSAGES/sphinx.po``; the book theme's catalogue lacks
+    some (tooltips such as "Open issue"), so the built pages take them from the same file."""
+    language = getattr(app.config, "language", "en")
+    if language not in editions.EDITIONS or not editions.folder(language):
+        return {}
+    path = Path(app.srcdir) / app.config.locale_dirs[0] / language / "LC_MESSAGES" / "sphinx.po"
+    return {m.id: m.string for m in translations.messages(translations.read(path)) if m.string}
+
+
 def fix_accessibility(app, exception) -> None:
-    """Patch the built pages with ``a11y_fixes``, keep the language switch in the tab, and
-    load FontAwesome once."""
+    """Patch the built pages with ``a11y_fixes``, keep the language switch in the tab, put
+    the theme's remaining words in the edition's language, and load FontAwesome once."""
     if exception is not None or app.builder.format != "html":
         return
-    outdir = Path(app.outdir)
+    outdir, language = Path(app.outdir), app.config.language
     others = [outdir / editions.folder(lang) for lang in editions.EDITIONS
-              if lang != app.config.language and editions.folder(lang)]
-    other_lang = next(attr for lang, (_, _, attr) in editions.EDITIONS.items()
-                      if lang != app.config.language)
+              if lang != language and editions.folder(lang)]
+    other_lang = next(attr for lang, (_, _, attr) in editions.EDITIONS.items() if lang != language)
+    theme_words = _theme_words(app)
     for page in outdir.rglob("*.html"):
         if any(page.is_relative_to(other) for other in others):
             continue  # another edition's page, patched by its own build
         text = original = page.read_text(encoding="utf-8")
-        for bad, good in a11y_fixes(app.config.language):
+        for bad, good in a11y_fixes(language):
             text = text.replace(bad, good)
+        if theme_words:
+            text = THEME_WORD.sub(lambda m: m.group(1) + theme_words.get(m.group(2), m.group(2))
+                                  + m.group(3), text)
         text = SWITCH.sub(rf'<a href="\1" hreflang="{other_lang}" lang="{other_lang}" '
                           'class="btn btn-sm btn-language-switch"', text)
         text = FONTAWESOME_JS.sub("", text)

@@ -19,10 +19,27 @@ def test_accessibility_fixes_rewrite_built_pages(tmp_path):
     page = tmp_path / "p.html"
     page.write_text('<summary><span class="toctree-toggle" role="presentation"></span></summary>'
                     '<div role="list" class="citation-list"></div>')
-    app = SimpleNamespace(outdir=str(tmp_path), builder=SimpleNamespace(format="html"))
+    app = SimpleNamespace(outdir=str(tmp_path), builder=SimpleNamespace(format="html"),
+                          config=SimpleNamespace(language="en"))
     sphinxext.fix_accessibility(app, None)
     text = page.read_text()
     assert 'aria-label="Show or hide' in text and 'role="list"' not in text
+
+
+def test_a_chinese_page_gets_the_theme_words_in_chinese(tmp_path):
+    from emergence.execute import ROOT
+
+    page = tmp_path / "p.html"
+    page.write_text('<summary><span class="toctree-toggle" role="presentation"></span></summary>'
+                    '<button title="Open issue"></button><p>Open issue means more.</p>'
+                    '<input placeholder="Search this book..."/>')
+    app = SimpleNamespace(outdir=str(tmp_path), srcdir=str(ROOT), builder=SimpleNamespace(format="html"),
+                          config=SimpleNamespace(language="zh_CN", locale_dirs=["locales/"]))
+    sphinxext.fix_accessibility(app, None)
+    text = page.read_text()
+    assert 'title="提交问题"' in text and 'placeholder="在本书中搜索……"' in text
+    assert "<p>Open issue means more.</p>" in text  # only a whole label is a theme word
+    assert 'aria-label="显示或隐藏本节的页面"' in text
 
 
 
