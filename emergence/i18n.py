@@ -16,6 +16,7 @@ import ast
 import gettext
 import os
 import re
+import string
 from pathlib import Path
 
 LOCALE = Path(__file__).resolve().parent / "locale"
@@ -133,6 +134,57 @@ def N_(message: str) -> str:
 def _(message: str) -> str:
     """``message`` in the current language (the English when it has no translation)."""
     return translations().gettext(message)
+
+
+def _pattern(message: str) -> re.Pattern | None:
+    """A regular expression matching ``message`` once formatted, capturing each field; None
+    for a message that is little more than its fields (it would match anything)."""
+    parts, literal = [], ""
+    for text, field, _spec, _conversion in string.Formatter().parse(message):
+        parts.append(re.escape(text))
+        literal += text
+        if field is not None:
+            parts.append("(.+?)")
+    return re.compile("".join(parts), re.S) if len(literal.strip()) >= 4 or "{" not in message \
+        else None
+
+
+def _fields(message: str) -> list[str]:
+    return [field for _t, field, _s, _c in string.Formatter().parse(message) if field is not None]
+
+
+def translate_shown(text: str, language_: str) -> str | None:
+    """The checks' English output ``text`` (a verdict as stored in a notebook) in
+    ``language_``, or None when some part is not one message of the catalogue.
+
+    The book's Chinese edition shows the outputs of the English notebooks; this lets it show
+    their verdicts in Chinese, by matching the English against the catalogue's messages."""
+    messages = translations(language_)
+    if not isinstance(messages, Catalogue):
+        return None
+    known = [(m, _pattern(m)) for m in sorted(messages.messages, key=len, reverse=True)]
+
+    def back(english: str, depth: int = 0) -> str | None:
+        if english in messages.messages:
+            return messages.messages[english]
+        for message, pattern in known:
+            found = pattern.fullmatch(english) if pattern is not None else None
+            if found is None:
+                continue
+            values = {}
+            for field, value in zip(_fields(message), found.groups()):
+                inner = back(value, depth + 1) if depth < 3 else None
+                if inner is None and len(re.findall(r"[A-Za-z]{2,}", value)) >= 3:
+                    break  # an English phrase in a field: this reading leaves English behind
+                values[field] = inner or value  # a number, a name or code stays as it is
+            else:
+                translated = messages.messages[message]
+                return re.sub(r"\{(\w+)[^{}]*\}", lambda m: values.get(m.group(1), m.group(0)),
+                              translated)
+        return None
+
+    lines = [back(line) for line in text.split("\n   ")]
+    return None if None in lines else "\n   ".join(lines)
 
 
 # ------------------------------------------------------------- for maintainers (uses babel)

@@ -289,6 +289,31 @@ def render_demos(app, doctree, docname) -> None:
         node.replace_self(nodes.raw("", static_demo(spec, Path(app.outdir), prefix), format="html"))
 
 
+VERDICT = re.compile(r'(<div role="status"[^>]*>)(.*?)(</div>)', re.S)
+
+
+def translate_verdicts(app, doctree, docname) -> None:
+    """In a translated edition, show the stored verdicts of the exercise checks (outputs of the
+    English notebooks) in the edition's language, where every part is a catalogue message."""
+    language = app.config.language
+    if app.builder.format != "html" or language not in editions.EDITIONS \
+            or not editions.folder(language):
+        return
+    from .i18n import translate_shown
+
+    def swap(match) -> str:
+        english = html.unescape(match.group(2).replace("<br>", "\n"))
+        shown = translate_shown(english, language)
+        if shown is None:
+            return match.group(0)
+        return match.group(1) + html.escape(shown).replace("\n", "<br>") + match.group(3)
+
+    for node in list(doctree.findall(nodes.raw)):
+        source = node.astext()
+        if 'role="status"' in source:
+            node.replace_self(nodes.raw("", VERDICT.sub(swap, source), format="html"))
+
+
 def dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
     """Drop repeated inline scripts, and the widget state, from a page.
 
@@ -493,6 +518,7 @@ def setup(app):
     app.connect("config-inited", chinese_search_words)
     app.connect("build-finished", fix_accessibility)
     app.connect("doctree-resolved", render_demos)
+    app.connect("doctree-resolved", translate_verdicts)
     app.add_directive("lab-figure", LabFigure)
     app.add_transform(CatalogueCoverage)
     app.add_transform(TranslateBookToctrees)

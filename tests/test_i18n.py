@@ -1,5 +1,6 @@
 """The checks in Chinese: a complete catalogue in sync with the code, and verdicts that speak
 the notebook's language (issue 17, item 4)."""
+import re
 import string
 
 import pytest
@@ -146,3 +147,23 @@ def test_a_chinese_hint_and_handout_link_to_the_chinese_book(monkeypatch):
     text = "[the chapter text](../book/ch01_complex_systems.md)"
     assert f"({BOOK}/zh/book/ch01_complex_systems.html)" in clean_markdown(text, "zh_CN")
     assert f"({BOOK}/book/ch01_complex_systems.html)" in clean_markdown(text)
+
+
+def test_a_stored_english_verdict_is_shown_in_chinese_in_the_chinese_book():
+    """The Chinese book shows the English notebooks' outputs; their verdicts are matched
+    back to the catalogue's messages, fields and all, or left whole in English."""
+    verdict = str(ch06.half_life(ch06._half_life))
+    shown = i18n.translate_shown(verdict, "zh_CN")
+    assert shown.startswith("✅ 正确（练习 6.5）") and "half_life" in shown
+    from emergence.checks import Verdict
+    more = " (and {n_failed} more of the {n_cases} cases)".format(n_failed=12, n_cases=13)
+    wrong = str(Verdict("1.1", False, "{what} gives {shown} on {label}: not right{more}.".format(
+        what="crossing", shown="1", label="the worked example", more=more),
+        "your function returns a position in the array (an index), not a value of p: use the "
+        "index to look up ps, then interpolate."))
+    shown = i18n.translate_shown(wrong, "zh_CN")
+    assert shown.startswith("❌ 还不对（练习 1.1）") and "\n   提示：" in shown
+    assert not re.search(r"[A-Za-z]{3,} [A-Za-z]{3,} [A-Za-z]{3,}", shown)  # no English phrase left
+    assert i18n.translate_shown("✅ Correct (exercise 3.5): all six match the rule. A: something "
+                                "entirely new here.", "zh_CN") is None
+    assert i18n.translate_shown(verdict, "en") is None
