@@ -30,6 +30,11 @@ def folder(language: str) -> str:
     return EDITIONS[language][0]
 
 
+def translated(language: str) -> bool:
+    """Whether ``language`` is a translated edition (one with its own folder), not the source."""
+    return language in EDITIONS and bool(EDITIONS[language][0])
+
+
 def link(pagename: str, here: str, there: str) -> str:
     """The relative address of page ``pagename`` of edition ``there``, from edition ``here``."""
     up = "../" * (pagename.count("/") + bool(folder(here)))

@@ -115,11 +115,16 @@ def _unquote(quoted: str, name: str, number: int) -> str:
     return value
 
 
+def catalogue_path(language_: str) -> Path:
+    """Where the checks' catalogue of ``language_`` lives (shipped with the package)."""
+    return LOCALE / language_ / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
 def translations(language_: str | None = None) -> gettext.NullTranslations:
     """The translations of ``language_`` (default: the current language), read once."""
     chosen = language_ or language()
     if chosen not in _loaded:
-        path = LOCALE / chosen / "LC_MESSAGES" / f"{DOMAIN}.po"
+        path = catalogue_path(chosen)
         _loaded[chosen] = Catalogue(path) if chosen != "en" and path.is_file() \
             else gettext.NullTranslations()
     return _loaded[chosen]
@@ -223,7 +228,7 @@ def update(languages=LANGUAGES[1:]) -> None:
     LOCALE.mkdir(exist_ok=True)
     _replace(pot, lambda f: write_po(f, template, width=76, include_lineno=False))
     for chosen in languages:
-        path = LOCALE / chosen / "LC_MESSAGES" / f"{DOMAIN}.po"
+        path = catalogue_path(chosen)
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.is_file():
             with open(path, "rb") as f:

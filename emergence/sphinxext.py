@@ -296,8 +296,7 @@ def translate_verdicts(app, doctree, docname) -> None:
     """In a translated edition, show the stored verdicts of the exercise checks (outputs of the
     English notebooks) in the edition's language, where every part is a catalogue message."""
     language = app.config.language
-    if app.builder.format != "html" or language not in editions.EDITIONS \
-            or not editions.folder(language):
+    if app.builder.format != "html" or not editions.translated(language):
         return
     from .i18n import translate_shown
 
@@ -372,13 +371,14 @@ def chinese_search_words(app, config) -> None:
 def _one_paragraph(text: str) -> bool:
     """Whether MyST reads ``text`` as one paragraph: Sphinx swaps in a translation only then
     (a title translated as "1. ..." parses as a list and stays English)."""
-    global _MYST
-    _MYST = _MYST or translations._parser()
-    blocks = [t.type for t in _MYST.parse(text) if t.level == 0 and not t.type.endswith("_close")]
+    blocks = [t.type for t in translations.parser().parse(text)
+              if t.level == 0 and not t.type.endswith("_close")]
     return blocks == ["paragraph_open"]
 
 
-_MYST = None
+def _catalogue(srcdir, config, domain: str) -> Path:
+    """The edition's catalogue of ``domain`` (a page, a notebook, or ``sphinx``)."""
+    return Path(srcdir) / config.locale_dirs[0] / config.language / "LC_MESSAGES" / f"{domain}.po"
 
 
 def _in_docinfo(node) -> bool:
@@ -400,10 +400,10 @@ class CatalogueCoverage(SphinxTransform):
 
     def apply(self, **kwargs) -> None:
         language = self.config.language
-        if language not in editions.EDITIONS or not editions.folder(language):
+        if not editions.translated(language):
             return
         domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
-        path = Path(self.env.srcdir) / self.config.locale_dirs[0] / language / "LC_MESSAGES" / f"{domain}.po"
+        path = _catalogue(self.env.srcdir, self.config, domain)
         try:
             catalog = translations.read(path)
         except ValueError as err:
@@ -436,7 +436,7 @@ class TranslateBookToctrees(SphinxTransform):
 
     def apply(self, **kwargs) -> None:
         language = self.config.language
-        if language not in editions.EDITIONS or not editions.folder(language):
+        if not editions.translated(language):
             return
         toctrees = [node for node in self.document.findall(addnodes.toctree) if node.get("caption")]
         if not toctrees:
@@ -481,9 +481,9 @@ def _theme_words(app) -> dict:
     domain from ``locales/<language>/LC_MESSAGES/sphinx.po``; the book theme's catalogue lacks
     some (tooltips such as "Open issue"), so the built pages take them from the same file."""
     language = getattr(app.config, "language", "en")
-    if language not in editions.EDITIONS or not editions.folder(language):
+    if not editions.translated(language):
         return {}
-    path = Path(app.srcdir) / app.config.locale_dirs[0] / language / "LC_MESSAGES" / "sphinx.po"
+    path = _catalogue(app.srcdir, app.config, "sphinx")
     return {m.id: m.string for m in translations.messages(translations.read(path)) if m.string}
 
 

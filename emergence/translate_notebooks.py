@@ -33,9 +33,9 @@ import nbformat
 from .execute import NOTEBOOKS, ROOT
 from .grade import check_cells
 from .i18n import read_po
+from .translations import CATALOGUES as BOOK_CATALOGUES, LANGUAGE
 
-LANGUAGE = "zh_CN"
-CATALOGUES = ROOT / "locales" / LANGUAGE / "LC_MESSAGES" / "notebooks"
+CATALOGUES = BOOK_CATALOGUES / "notebooks"
 SETUP = re.compile(r"^(\s*emergence\.setup\()(\))", re.M)
 SETUP_CHINESE = f'language="{LANGUAGE}"'
 _MD = None

@@ -21,6 +21,7 @@ Command line (run from the repository)::
 from __future__ import annotations
 
 import collections
+import functools
 import re
 import subprocess
 import sys
@@ -95,15 +96,14 @@ def messages(catalog) -> list:
 
 
 # ---------------------------------------------------------------------------- the markup
-def _parser():
+@functools.lru_cache(maxsize=None)
+def parser():
+    """CommonMark with MyST's roles and dollar math: enough to see a message's markup."""
     from markdown_it import MarkdownIt
     from mdit_py_plugins.dollarmath import dollarmath_plugin
     from mdit_py_plugins.myst_role import myst_role_plugin
 
     return MarkdownIt("commonmark").use(dollarmath_plugin).use(myst_role_plugin)
-
-
-_MD = None
 
 
 def _math(content: str) -> str:
@@ -119,10 +119,8 @@ def markup(text: str) -> collections.Counter:
     emphasis and strong compare by count, so a delimiter that no longer parses (CommonMark
     will not close ``**`` between CJK punctuation and a letter) shows as missing.
     """
-    global _MD
-    _MD = _MD or _parser()
     found = collections.Counter()
-    for block in _MD.parse(text):
+    for block in parser().parse(text):
         if block.type == "math_block":
             found["math", _math(block.content)] += 1
         for tok in block.children or ():
