@@ -39,7 +39,7 @@ from sphinx.util import logging
 from sphinx.transforms import SphinxTransform
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.i18n import docname_to_domain
-from sphinx.util.nodes import LITERAL_TYPE_NODES, extract_messages
+from sphinx.util.nodes import extract_messages
 
 from . import editions, translations
 from .npm import cache_root, npm_package
@@ -368,14 +368,6 @@ def chinese_search_words(app, config) -> None:
     config.html_search_options = {**(config.html_search_options or {}), "dict": str(path)}
 
 
-def _one_paragraph(text: str) -> bool:
-    """Whether MyST reads ``text`` as one paragraph: Sphinx swaps in a translation only then
-    (a title translated as "1. ..." parses as a list and stays English)."""
-    blocks = [t.type for t in translations.parser().parse(text)
-              if t.level == 0 and not t.type.endswith("_close")]
-    return blocks == ["paragraph_open"]
-
-
 def _catalogue(srcdir, config, domain: str) -> Path:
     """The edition's catalogue of ``domain`` (a page, a notebook, or ``sphinx``)."""
     return Path(srcdir) / config.locale_dirs[0] / config.language / "LC_MESSAGES" / f"{domain}.po"
@@ -417,11 +409,6 @@ class CatalogueCoverage(SphinxTransform):
                 state = "fuzzy" if message is not None and message.fuzzy else "untranslated"
                 logger.warning(f"[emergence] {state} in {path.relative_to(self.env.srcdir)}: "
                                f"{msgid[:80]!r}", location=node)
-            elif message.string != msgid and not isinstance(node, LITERAL_TYPE_NODES) \
-                    and not _one_paragraph(message.string):
-                logger.warning(f"[emergence] in {path.relative_to(self.env.srcdir)}, the translation of "
-                               f"{msgid[:60]!r} is not one paragraph of MyST, so Sphinx would silently "
-                               "keep the English (escape a leading '1.' as '1\\.')", location=node)
         for problem in translations.problems([path]):
             if problem.what not in ("untranslated",) and not problem.what.startswith("fuzzy"):
                 logger.warning(f"[emergence] {problem}", location=self.env.docname)

@@ -222,6 +222,12 @@ def visible_english(text: str) -> str:
     return URL.sub(" ", text)
 
 
+def one_paragraph(text: str) -> bool:
+    """Whether MyST reads ``text`` as one paragraph: Sphinx swaps in a translation only then."""
+    blocks = [t.type for t in parser().parse(text) if t.level == 0 and not t.type.endswith("_close")]
+    return blocks == ["paragraph_open"]
+
+
 def is_display_math(msgid: str) -> bool:
     """A display-math block's message is its LaTeX between newlines."""
     return msgid.startswith("\n") and msgid.endswith("\n")
@@ -254,8 +260,9 @@ def check_message(message, glossary_terms, headwords=frozenset()) -> list[str]:
             wrong.append("a display formula must stay exactly as in the English (Sphinx cannot "
                          "re-parse a translated one as MyST; it shows as a broken literal)")
         return wrong
-    if re.match(r"\d+\.\s", message.string):
-        wrong.append("starts like a numbered list ('1. '): write '1\\. ' to keep it a heading")
+    if message.string != message.id and not one_paragraph(message.string):
+        wrong.append("is not one paragraph of MyST, so Sphinx would silently keep the English "
+                     "(a leading '1. ' makes a numbered list: write '1\\. ')")
     if message.id not in headwords:
         if message.string == message.id and needs_words(message.id):
             wrong.append("the translation is the English text")
