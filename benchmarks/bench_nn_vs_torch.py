@@ -419,14 +419,24 @@ def cpu_name() -> str:
 # Machine profiles (COURSE_DESIGN §7b): the native CPU and the emulated ones the tests use;
 # by default the native CPU and an emulated AVX2 (Haswell-class) machine.
 PROFILES = machines.PROFILES
+# The same machine for PyTorch: its own kernels (ATen), MKL's and oneDNN's would otherwise
+# keep using AVX-512, which the emulated CPU does not have.
+TORCH_PROFILES = {
+    "native": {},
+    "avx2": {"ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "AVX2",
+             "DNNL_MAX_CPU_ISA": "AVX2"},
+    "sse": {"ATEN_CPU_CAPABILITY": "default", "MKL_ENABLE_INSTRUCTIONS": "SSE4_2",
+            "DNNL_MAX_CPU_ISA": "SSE41"},
+}
 
 
 def run_profiles(names: list[str], argv: list[str]) -> None:
     """Run the benchmark once per machine profile (a fresh process each); sum up the ratios."""
     table = {}
     for name in names:
-        env = dict(os.environ, **PROFILES[name])
-        print(f"\n######## profile {name}: " + (" ".join(f"{k}={v}" for k, v in PROFILES[name].items())
+        emulate = {**PROFILES[name], **TORCH_PROFILES[name]}
+        env = dict(os.environ, **emulate)
+        print(f"\n######## profile {name}: " + (" ".join(f"{k}={v}" for k, v in emulate.items())
                                                or "as detected"), flush=True)
         proc = subprocess.run([sys.executable, __file__, *argv, "--profile-child"], env=env,
                               capture_output=True, text=True)
@@ -495,6 +505,9 @@ def main():
           f"{os.cpu_count()} CPUs, OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}, "
           f"NPY_DISABLE_CPU_FEATURES={os.environ.get('NPY_DISABLE_CPU_FEATURES', 'unset')}")
     print(f"BLAS: {blas_info()}")
+    print(f"torch kernels: {torch.backends.cpu.get_cpu_capability()}, MKL_ENABLE_INSTRUCTIONS="
+          f"{os.environ.get('MKL_ENABLE_INSTRUCTIONS', 'unset')}, DNNL_MAX_CPU_ISA="
+          f"{os.environ.get('DNNL_MAX_CPU_ISA', 'unset')}")
     print(f"numpy models: {args.models} ({MODELS[args.models][0].__name__}, "
           f"{MODELS[args.models][1].__name__}); torch runs the textbook computation")
     emergence.setup()   # allocator tuning (and plot style): explicit, never at import

@@ -42,9 +42,11 @@ def test_attention_equals_the_plain_path(t, causal):
     assert p_plain.shape == (2, 2, t, t)
 
 
-@pytest.mark.parametrize("rows", [6, 300])       # one-hot product, then sort + reduceat
-def test_embedding_equals_the_plain_path(rows):
-    idx = R.integers(0, rows, (40, 3))
+# one-hot product (short runs, small table), reduceat (short runs, large table), sorted runs
+@pytest.mark.parametrize("rows, n", [(12, 40), (300, 40), (3, 60)])
+def test_embedding_equals_the_plain_path(rows, n, monkeypatch):
+    monkeypatch.setattr(fast, "_RUNS_MIN_SIZE", 1)
+    idx = R.integers(0, rows, (n, 3))
     idx[0, 0] = idx[1, 1]                        # a repeated index
     table = rand(rows, 5)
     want = forward_backward(lambda w: functional.embedding(idx, w), table)

@@ -170,11 +170,14 @@ def test_linear_on_3d_input(F):
     check_grad(lambda x, w: F.linear(x, w), rand(6, 4), rand(4, 2))
 
 
-@pytest.mark.parametrize("one_hot", [True, False])
+@pytest.mark.parametrize("way", ["one-hot", "reduceat", "runs"])
 @BOTH
-def test_embedding_with_repeated_indices(F, one_hot, monkeypatch):
-    if not one_hot:
+def test_embedding_with_repeated_indices(F, way, monkeypatch):
+    if way != "one-hot":
         monkeypatch.setattr(fast, "_ONE_HOT_MAX_ROWS", 0)
+    if way == "runs":
+        monkeypatch.setattr(fast, "_LONG_RUN", 1)
+        monkeypatch.setattr(fast, "_RUNS_MIN_SIZE", 1)
     idx = np.array([[0, 3, 3], [1, 0, 3]])
     check_grad(lambda w: F.embedding(idx, w), rand(5, 4))
 
