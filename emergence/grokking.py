@@ -224,17 +224,15 @@ class GrokTransformer(nn.Module):
         for i, block in enumerate(net.blocks):
             last = i == len(net.blocks) - 1
             attn = block.attn
-            normed = block.ln1(x) if block.ln1 else x
             heads, attn.pattern = nn.paths.ops().self_attention(
-                attn.qkv(normed), attn.n_heads, attn.causal, return_pattern=True)
+                nn.paths.norm_linear(x, block.ln1, attn.qkv), attn.n_heads, attn.causal,
+                return_pattern=True)
             if last:                                   # from here on only ``=`` matters
                 x, heads = x[:, -1], heads[:, -1]
             x = x + attn.out(heads)
             if block.mlp is not None:
-                x = x + block.mlp(block.ln2(x) if block.ln2 else x)
-        if net.ln_f is not None:
-            x = net.ln_f(x)
-        return net.unembed(x)
+                x = x + block.mlp(x, norm=block.ln2)
+        return nn.paths.norm_linear(x, net.ln_f, net.unembed)
 
     def embedding(self) -> np.ndarray:
         """A copy of the token embeddings of the numbers ``0 … p-1`` (without ``=``)."""

@@ -77,6 +77,38 @@ def test_layer_norm_cross_entropy_relu_equal_the_plain_path():
     assert_same("relu", np.where(np.abs(x) < 0.05, 0.3, x))
 
 
+@pytest.mark.parametrize("bias", [True, False])
+def test_norm_linear_equals_the_plain_path(bias):
+    arrays = [rand(4, 3, 6), rand(6), rand(6), rand(6, 5)] + ([rand(5)] if bias else [])
+    assert_same("norm_linear", *arrays)
+
+
+def test_norm_linear_rejects_mismatched_shapes():
+    x, s = Tensor(rand(4, 6)), Tensor(rand(6))
+    with pytest.raises(ValueError, match="input size"):
+        fast.norm_linear(x, s, s, Tensor(rand(5, 3)))
+    with pytest.raises(ValueError, match="weight and bias"):
+        fast.norm_linear(x, Tensor(rand(5)), s, Tensor(rand(6, 3)))
+    with pytest.raises(TypeError, match="norm_bias"):
+        fast.norm_linear(x, s, None, Tensor(rand(6, 3)))
+
+
+def test_transformer_norms_are_fused_only_on_the_fast_path(monkeypatch):
+    """The transformer's three norms each reach the linear layer after them as one
+    operation on the fast path, and as a norm then a layer on the plain path."""
+    calls = []
+    monkeypatch.setattr(fast, "norm_linear", lambda *a, **k: calls.append(1) or
+                        functional.norm_linear(*a, **k))
+    model = nn.Transformer(11, 8, 2, 16, max_len=3, rng=0, dtype=np.float64)
+    tokens = R.integers(0, 11, (4, 3))
+    fused = model(tokens).data
+    assert len(calls) == 3
+    with nn.plain_path():
+        plain = model(tokens).data
+    assert len(calls) == 3
+    np.testing.assert_allclose(fused, plain, rtol=1e-12, atol=1e-13)
+
+
 def test_a_wrong_kernel_is_caught(monkeypatch):
     """The comparison above is not vacuous: a fast kernel with a slip fails it."""
     monkeypatch.setattr(fast, "causal_mask", lambda t, dtype: np.zeros((t, t), dtype))

@@ -194,6 +194,13 @@ def test_layer_norm(F):
     check_grad(lambda x: F.layer_norm(x, None, None), rand(4, 5))
 
 
+@BOTH
+def test_norm_linear(F):
+    check_grad(F.norm_linear, rand(2, 3, 6), rand(6), rand(6), rand(6, 4), rand(4))
+    check_grad(lambda x, s, t, w: F.norm_linear(x, s, t, w), rand(5, 6), rand(6), rand(6),
+               rand(6, 3))
+
+
 @pytest.mark.parametrize("t", [1, 3, 4, 5, 7])   # pair loop up to SHORT_SEQUENCE=4, then matmul
 @pytest.mark.parametrize("causal", [True, False])
 @BOTH

@@ -12,7 +12,7 @@ import numpy as np
 from .._validate import check_int
 from .tensor import Tensor, as_tensor
 
-__all__ = ["linear", "embedding", "relu", "gelu", "square", "softmax", "layer_norm",
+__all__ = ["linear", "embedding", "relu", "gelu", "square", "softmax", "layer_norm", "norm_linear",
            "self_attention", "softmax_cross_entropy", "mse", "accuracy", "cat"]
 
 
@@ -141,6 +141,13 @@ def layer_norm(x: Tensor, weight: Tensor | None, bias: Tensor | None, eps: float
         return grads
     parents = tuple(p for p in (x, weight, bias) if p is not None)
     return Tensor._make(out, parents, backward, "layer_norm")
+
+
+
+def norm_linear(x, norm_weight: Tensor, norm_bias: Tensor, weight: Tensor,
+                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """A layer norm, then a linear layer: the pre-norm step of a transformer block."""
+    return linear(layer_norm(x, norm_weight, norm_bias, eps), weight, bias)
 
 
 _mask_cache: dict = {}

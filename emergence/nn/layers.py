@@ -16,7 +16,7 @@ import os
 import numpy as np
 
 from .._validate import check_choice, check_float, check_int, rng_from
-from .paths import ops
+from .paths import norm_linear, ops
 from .tensor import Tensor, as_tensor, check_dtype
 
 __all__ = ["Module", "Linear", "Embedding", "LayerNorm", "ReLU", "GELU", "Quadratic",
@@ -207,6 +207,13 @@ class MLP(Sequential):
             layers.append(Linear(n_in, n_out, bias=bias, rng=rng, dtype=dtype))
         super().__init__(*layers)
 
+    def forward(self, x, norm=None):
+        """The layers on ``x``, or on ``norm(x)`` for a ``LayerNorm`` ``norm``."""
+        x = norm_linear(x, norm, self.layers[0])
+        for layer in self.layers[1:]:
+            x = layer(x)
+        return x
+
 
 class MultiHeadSelfAttention(Module):
     """Causal (by default) multi-head self-attention on ``(batch, time, d_model)``.
@@ -226,12 +233,13 @@ class MultiHeadSelfAttention(Module):
         self.out = Linear(d_model, d_model, rng=rng, dtype=dtype)
         self.pattern = None
 
-    def forward(self, x) -> Tensor:
+    def forward(self, x, norm=None) -> Tensor:
+        """Attention over the positions of ``x``, or of ``norm(x)`` for a ``LayerNorm`` ``norm``."""
         x = as_tensor(x, "x", dtype=self.qkv.weight.dtype)
         if x.ndim != 3 or x.shape[-1] != self.d_model:
             raise ValueError(f"x must have shape (batch, time, {self.d_model}), got {x.shape}")
-        heads, self.pattern = ops().self_attention(self.qkv(x), self.n_heads, self.causal,
-                                               return_pattern=True)
+        heads, self.pattern = ops().self_attention(norm_linear(x, norm, self.qkv), self.n_heads,
+                                                   self.causal, return_pattern=True)
         return self.out(heads)
 
 
@@ -252,9 +260,9 @@ class TransformerBlock(Module):
                        dtype=dtype) if d_mlp else None
 
     def forward(self, x) -> Tensor:
-        x = x + self.attn(self.ln1(x) if self.ln1 else x)
+        x = x + self.attn(x, norm=self.ln1)          # attention reads ln1(x)
         if self.mlp is not None:
-            x = x + self.mlp(self.ln2(x) if self.ln2 else x)
+            x = x + self.mlp(x, norm=self.ln2)       # the MLP reads ln2(x)
         return x
 
 
@@ -292,6 +300,4 @@ class Transformer(Module):
         x = self.embed(tokens) + self.pos.weight[:tokens.shape[1]]
         for block in self.blocks:
             x = block(x)
-        if self.ln_f is not None:
-            x = self.ln_f(x)
-        return self.unembed(x)
+        return norm_linear(x, self.ln_f, self.unembed)   # unembed(ln_f(x))

@@ -1,7 +1,7 @@
 """Which implementation runs: the fast path (the default) or the plain path.
 
-Layers, the exported loss, :func:`relu`, :func:`embedding_linear` and Adam ask :func:`ops`
-for their operations.  Inside ``with plain_path():`` they run :mod:`.functional` and Adam's
+Layers, the exported loss, :func:`relu`, :func:`embedding_linear`, :func:`norm_linear` and
+Adam ask :func:`ops` for their operations.  Inside ``with plain_path():`` they run :mod:`.functional` and Adam's
 per-parameter update, the code ``book/engine.md`` shows; otherwise :mod:`.fast`, which
 computes the same numbers faster.  Training the same model both ways gives the same learning curve.
 """
@@ -43,6 +43,16 @@ def softmax_cross_entropy(logits, targets):
 def relu(x):
     """max(x, 0) (see :mod:`.functional`)."""
     return ops().relu(x)
+
+
+def norm_linear(x, norm, linear):
+    """``linear(norm(x))`` for a ``LayerNorm`` (or None) and a ``Linear``: on the fast path one
+    operation, :func:`.fast.norm_linear` (the norm's scale and shift folded into the layer)."""
+    if norm is None:
+        return linear(x)
+    if _fast:
+        return fast.norm_linear(x, norm.weight, norm.bias, linear.weight, linear.bias, norm.eps)
+    return linear(norm(x))
 
 
 def embedding_linear(indices, table, weight, bias=None):
