@@ -70,20 +70,25 @@ def modular_addition(p: int, frac: float, seed: int = SEED):
 
 # ------------------------------------------------------------------- models
 class NumpyMLP(nn.Module):
-    """The textbook computation (``--models textbook``): look up, concatenate, Linear, ReLU, Linear.
-    ``--models course`` runs ``emergence.grokking.GrokMLP`` instead: the same model and weights,
-    its first layer computed per table row (``nn.fast.embedding_linear``)."""
+    """The textbook computation (``--models textbook``): look up, concatenate, then an
+    ``nn.MLP``: Linear, ReLU, Linear.  ``--models course`` runs ``emergence.grokking.GrokMLP``
+    instead: the same model and weights, its first layer computed per table row
+    (``nn.fast.embedding_linear``)."""
 
     def __init__(self, p, d, hidden, rng, dtype=np.float32):
         rng = np.random.default_rng(rng)
         self.embed = nn.Embedding(p, d, rng=rng, dtype=dtype)
-        self.hidden = nn.Linear(2 * d, hidden, rng=rng, dtype=dtype)
-        self.relu = nn.ReLU()
-        self.out = nn.Linear(hidden, p, rng=rng, dtype=dtype)
+        self.mlp = nn.MLP([2 * d, hidden, p], rng=rng, dtype=dtype)
 
     def forward(self, pairs):
-        x = self.embed(pairs).reshape(len(pairs), -1)
-        return self.out(self.relu(self.hidden(x)))
+        return self.mlp(self.embed(pairs).reshape(len(pairs), -1))
+
+
+# numpy parameter name -> torch parameter name, for the textbook MLP (the course's GrokMLP
+# has the torch model's names)
+MLP_NAMES = {"embed.weight": "embed.weight", "mlp.layers.0.weight": "hidden.weight",
+             "mlp.layers.0.bias": "hidden.bias", "mlp.layers.2.weight": "out.weight",
+             "mlp.layers.2.bias": "out.bias"}
 
 
 class TorchMLP(torch.nn.Module):
@@ -190,7 +195,7 @@ def case_config(name: str) -> dict:
             title=f"grokking MLP (p={p}, embed {d}x2, hidden {hidden}, batch {n_tr})",
             data=(xtr, ytr, xte, yte), opt=dict(lr=1e-2, betas=(0.9, 0.98), weight_decay=1.0),
             make_np=lambda dtype=np.float32: np_mlp(p, d, hidden, rng=SEED, dtype=dtype),
-            make_torch=lambda attention: TorchMLP(p, d, hidden), names=None,
+            make_torch=lambda attention: TorchMLP(p, d, hidden), names=MLP_NAMES if SETTINGS["models"] == "textbook" else None,
             flops=3 * fwd, steps=1000, eval_every=10)
     if name == "transformer":
         p, d, heads, d_mlp, t = 59, 64, 4, 256, 3
@@ -313,6 +318,23 @@ def float64_agreement(name: str, attention: str, steps: int = 20) -> float:
     a = NumpyRun(cfg, np.float64)
     b = TorchRun(cfg, a.model, attention, torch.float64)
     return max(abs(a.step()[0] - b.step()[0]) for _ in range(steps))
+
+
+def torch_reference(name: str, steps: int, attention: str) -> dict:
+    """The same torch run (same weights and data) with its attention computed the other way
+    (written out instead of F.scaled_dot_product_attention, or back): the same model with
+    different rounding, so its milestones show how far float32 rounding alone moves them."""
+    cfg = case_config(name)
+    other = "manual" if attention == "sdpa" else "sdpa"
+    run = TorchRun(cfg, cfg["make_np"](), other)
+    rec = dict(train_acc=[], test_steps=[], test_acc=[])
+    for s in range(steps + 1):
+        if s % cfg["eval_every"] == 0 or s == steps:
+            rec["test_steps"].append(s)
+            rec["test_acc"].append(run.test_acc())
+        if s < steps:
+            rec["train_acc"].append(run.step()[1])
+    return dict(attention=other, **{k: np.asarray(v) for k, v in rec.items()})
 
 
 def milestone(rec, metric, threshold):
@@ -551,9 +573,26 @@ def main():
               f"; max relative loss difference over the first {n} steps: {rel.max():.1e}")
         print(f"same model check: float64 runs of both engines differ by at most "
               f"{float64_agreement(name, args.torch_attention):.1e} in loss over 20 steps")
+        ref = (torch_reference(name, steps, args.torch_attention)
+               if name == "transformer" and not args.quick else None)
+        gaps = {"numpy": 0, "torch, other attention": 0}
         for metric, thr in MILESTONES:
             ma, mb = milestone(a, metric, thr), milestone(b, metric, thr)
-            print(f"  first step with {metric} >= {thr}: numpy {ma}, torch {mb}")
+            line = f"  first step with {metric} >= {thr}: numpy {ma}, torch {mb}"
+            if ref is not None:
+                mr = milestone(ref, metric, thr)
+                line += f", torch with attention {ref['attention']} {mr}"
+            print(line)
+            if metric == "test_acc" and None not in (ma, mb):
+                gaps["numpy"] = max(gaps["numpy"], abs(ma - mb))
+                if ref is not None and mr is not None:
+                    gaps["torch, other attention"] = max(gaps["torch, other attention"],
+                                                         abs(mr - mb))
+        every = case_config(name)["eval_every"]
+        print(f"  largest test milestone gap from torch, in evaluations (every {every} steps): "
+              f"numpy {gaps['numpy'] // every}" + (
+                  f"; torch with attention {ref['attention']}, rounding alone: "
+                  f"{gaps['torch, other attention'] // every}" if ref is not None else ""))
         for label in ("numpy", "torch"):
             mem = memory(name, label, args.torch_attention)
             extra = (f", tracemalloc peak {mem['tracemalloc_peak_mib']:.1f} MiB"

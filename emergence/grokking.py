@@ -188,7 +188,7 @@ class GrokMLP(nn.Module):
         # p table rows, not every pair, by the hidden weights; see nn.fast.embedding_linear)
         x = nn.paths.embedding_linear(pairs, self.embed.weight, self.hidden.weight,
                                       self.hidden.bias)
-        return self.out(nn.paths.relu(x))
+        return self.out(nn.paths.relu(x, inplace=True))   # x is this method's own
 
     def embedding(self) -> np.ndarray:
         """A copy of the embedding table, one row per number ``0 … p-1``."""

@@ -77,6 +77,29 @@ def test_layer_norm_cross_entropy_relu_equal_the_plain_path():
     assert_same("relu", np.where(np.abs(x) < 0.05, 0.3, x))
 
 
+def test_inplace_relu_equals_the_plain_path_and_leaves_the_inputs_alone():
+    x = rand(30, 20)
+    np.testing.assert_array_equal(fast.relu(Tensor(x.copy()), inplace=True).data,
+                                  functional.relu(Tensor(x)).data)
+    want = forward_backward(lambda t: functional.relu(t), x)
+    got = forward_backward(lambda t: fast.relu(t * 1.0, inplace=True), x)   # on an intermediate
+    np.testing.assert_array_equal(got[1], want[1])       # the gradient (the output's memory
+                                                         # now holds it, as documented)
+    model = nn.MLP([6, 16, 16, 3], rng=0, dtype=np.float64)
+    inputs = rand(9, 6)
+    kept = inputs.copy()
+    runs = []
+    for plain in (True, False):
+        model.zero_grad()
+        with nn.plain_path() if plain else contextlib.nullcontext():
+            out = model(inputs)
+            (out * out).sum().backward()
+        runs.append([out.data] + [p.grad.copy() for p in model.parameters()])
+    np.testing.assert_array_equal(inputs, kept)
+    for w, g in zip(*runs):
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14)
+
+
 @pytest.mark.parametrize("bias", [True, False])
 def test_norm_linear_equals_the_plain_path(bias):
     arrays = [rand(4, 3, 6), rand(6), rand(6), rand(6, 5)] + ([rand(5)] if bias else [])

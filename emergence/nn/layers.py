@@ -16,7 +16,7 @@ import os
 import numpy as np
 
 from .._validate import check_choice, check_float, check_int, rng_from
-from .paths import norm_linear, ops
+from .paths import norm_linear, ops, relu
 from .tensor import Tensor, as_tensor, check_dtype
 
 __all__ = ["Module", "Linear", "Embedding", "LayerNorm", "ReLU", "GELU", "Quadratic",
@@ -151,8 +151,14 @@ class LayerNorm(Module):
 
 
 class ReLU(Module):
+    """max(x, 0).  ``inplace=True`` lets the fast path overwrite its input and, backward, its
+    output (:func:`.fast.relu`): for the hidden layers of an :class:`MLP`, which no one else reads."""
+
+    def __init__(self, inplace: bool = False):
+        self.inplace = bool(inplace)
+
     def forward(self, x):
-        return ops().relu(x)
+        return relu(x, self.inplace)
 
 
 class GELU(Module):
@@ -203,7 +209,8 @@ class MLP(Sequential):
         layers = []
         for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
             if i:
-                layers.append(_ACTIVATIONS[activation]())
+                layers.append(ReLU(inplace=True) if activation == "relu"      # a hidden layer
+                              else _ACTIVATIONS[activation]())
             layers.append(Linear(n_in, n_out, bias=bias, rng=rng, dtype=dtype))
         super().__init__(*layers)
 

@@ -40,9 +40,10 @@ def softmax_cross_entropy(logits, targets):
     return ops().softmax_cross_entropy(logits, targets)
 
 
-def relu(x):
-    """max(x, 0) (see :mod:`.functional`)."""
-    return ops().relu(x)
+def relu(x, inplace: bool = False):
+    """max(x, 0) (see :mod:`.functional`); ``inplace`` lets the fast path reuse ``x``'s memory
+    (:func:`.fast.relu`: only for an intermediate the caller alone sees)."""
+    return fast.relu(x, inplace) if _fast else functional.relu(x)
 
 
 def norm_linear(x, norm, linear):
