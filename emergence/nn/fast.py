@@ -27,9 +27,10 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from .._validate import check_int
-from .functional import (accuracy, cat, causal_mask, check_indices, check_layer_norm, check_qkv,
-                         check_targets, gelu, mse, softmax, softmax_array, square)
-from .tensor import Tensor, as_tensor, is_grad_enabled
+from .functional import (accuracy, cat, causal_mask, check_indices, check_layer_norm,
+                         check_linear, check_qkv, check_targets, gelu, mse, softmax,
+                         softmax_array, square)
+from .tensor import Tensor, is_grad_enabled
 
 __all__ = ["configure", "threads", "linear", "embedding", "embedding_linear", "relu", "gelu",
            "square", "softmax", "layer_norm", "norm_linear", "self_attention", "softmax_cross_entropy", "mse",
@@ -146,11 +147,8 @@ def row_dots(a: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 def linear(x, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """As :func:`.functional.linear`, with the bias gradient by :func:`column_sums`."""
-    x = as_tensor(x, "x", dtype=weight.dtype)
+    x = check_linear(x, weight)
     xd, w = x.data, weight.data
-    if xd.ndim == 0 or xd.shape[-1] != w.shape[0]:
-        raise ValueError(f"x must have last dimension {w.shape[0]} (the layer's input size), "
-                         f"got shape {xd.shape}")
     x2 = xd.reshape(-1, w.shape[0])                 # (N, in)
     out = x2 @ w                                    # (N, out)
     if bias is not None:
@@ -406,12 +404,9 @@ def norm_linear(x, norm_weight: Tensor, norm_bias: Tensor, weight: Tensor,
     """
     if not (isinstance(norm_weight, Tensor) and isinstance(norm_bias, Tensor)):
         raise TypeError("norm_weight and norm_bias must be Tensors (a LayerNorm's scale and shift)")
-    x = check_layer_norm(x, norm_weight, norm_bias)
+    x = check_layer_norm(check_linear(x, weight), norm_weight, norm_bias)
     xd, w = x.data, weight.data
     d = xd.shape[-1]
-    if w.shape[0] != d:
-        raise ValueError(f"x must have last dimension {w.shape[0]} (the layer's input size), "
-                         f"got shape {xd.shape}")
     xhat, rstd = _normalise(xd.reshape(-1, d), eps)         # (N, d), (N, 1)
     s, t = norm_weight.data, norm_bias.data
     w_folded = s[:, None] * w                                # (d, out): s ⊙ W

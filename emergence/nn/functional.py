@@ -33,17 +33,23 @@ def check_indices(name: str, indices, n: int) -> np.ndarray:
     return idx
 
 
+def check_linear(x, weight: Tensor) -> Tensor:
+    """``x`` as a Tensor of the layer's dtype whose last axis is the layer's input size."""
+    x = as_tensor(x, "x", dtype=weight.dtype)
+    if x.ndim == 0 or x.shape[-1] != weight.shape[0]:
+        raise ValueError(f"x must have last dimension {weight.shape[0]} (the layer's input "
+                         f"size), got shape {x.shape}")
+    return x
+
+
 def linear(x, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``x @ weight + bias`` for ``x`` of shape ``(..., in)`` and ``weight`` ``(in, out)``.
 
     Leading axes are flattened so the work is one 2-D matrix product (a
     stacked ``(N, T, d) @ (d, k)`` product is many times slower in numpy).
     """
-    x = as_tensor(x, "x", dtype=weight.dtype)
+    x = check_linear(x, weight)
     xd, w = x.data, weight.data
-    if xd.ndim == 0 or xd.shape[-1] != w.shape[0]:
-        raise ValueError(f"x must have last dimension {w.shape[0]} (the layer's input size), "
-                         f"got shape {xd.shape}")
     x2 = xd.reshape(-1, w.shape[0])                 # (N, in), N = all leading axes
     out = x2 @ w                                    # (N, out)
     if bias is not None:
