@@ -195,7 +195,8 @@ def case_config(name: str) -> dict:
             title=f"grokking MLP (p={p}, embed {d}x2, hidden {hidden}, batch {n_tr})",
             data=(xtr, ytr, xte, yte), opt=dict(lr=1e-2, betas=(0.9, 0.98), weight_decay=1.0),
             make_np=lambda dtype=np.float32: np_mlp(p, d, hidden, rng=SEED, dtype=dtype),
-            make_torch=lambda attention: TorchMLP(p, d, hidden), names=MLP_NAMES if SETTINGS["models"] == "textbook" else None,
+            make_torch=lambda attention: TorchMLP(p, d, hidden),
+            names=MLP_NAMES if SETTINGS["models"] == "textbook" else None,
             flops=3 * fwd, steps=1000, eval_every=10)
     if name == "transformer":
         p, d, heads, d_mlp, t = 59, 64, 4, 256, 3

@@ -1,9 +1,10 @@
 """Which implementation runs: the fast path (the default) or the plain path.
 
 Layers, the exported loss, :func:`relu`, :func:`embedding_linear`, :func:`norm_linear` and
-Adam ask :func:`ops` for their operations.  Inside ``with plain_path():`` they run :mod:`.functional` and Adam's
-per-parameter update, the code ``book/engine.md`` shows; otherwise :mod:`.fast`, which
-computes the same numbers faster.  Training the same model both ways gives the same learning curve.
+Adam ask :func:`ops` for their operations.  Inside ``with plain_path():`` they run
+:mod:`.functional` and Adam's per-parameter update, the code ``book/engine.md`` shows;
+otherwise :mod:`.fast`, which computes the same numbers faster.  Training the same model both
+ways gives the same learning curve.
 """
 from __future__ import annotations
 
