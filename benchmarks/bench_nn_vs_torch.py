@@ -415,6 +415,36 @@ def matmul_peak(n: int = 2048, repeats: int = 7) -> dict:
     return res
 
 
+def mlp_products(repeats: int = 60) -> dict:
+    """Milliseconds for the grokking MLP's six matrix products, as each engine computes them
+    (forward, input gradient, weight gradient of both layers; torch's forward is ``addmm``
+    with the bias, numpy's has none): the part of a step no elementwise trick can shorten."""
+    rng = np.random.default_rng(0)
+    n = int(round(0.4 * 97 * 97))
+    total = {"numpy": 0.0, "torch": 0.0}
+
+    def median_ms(f):
+        f()
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            f()
+            times.append(time.perf_counter() - t0)
+        time.sleep(GAP)
+        return float(np.median(times)) * 1e3
+
+    for d_in, d_out in ((256, 256), (256, 97)):
+        x, g = (rng.standard_normal((n, d), dtype=np.float32) for d in (d_in, d_out))
+        w = rng.standard_normal((d_in, d_out), dtype=np.float32)
+        tx, tg, tw = torch.from_numpy(x), torch.from_numpy(g), torch.from_numpy(w.T.copy())
+        tb = torch.zeros(d_out)
+        total["numpy"] += sum(median_ms(f) for f in (lambda: x @ w, lambda: g @ w.T,
+                                                      lambda: x.T @ g))
+        total["torch"] += sum(median_ms(f) for f in (lambda: torch.addmm(tb, tx, tw.t()),
+                                                      lambda: tg @ tw, lambda: tg.t() @ tx))
+    return total
+
+
 def blas_info() -> str:
     try:
         from threadpoolctl import threadpool_info
@@ -544,6 +574,11 @@ def main():
     one = (f", numpy 1 thread {peak['numpy_1_thread']:.0f}" if "numpy_1_thread" in peak else "")
     print(f"float32 matmul peak (2048^3, best of 7): numpy {peak['numpy']:.0f} GFLOP/s, "
           f"torch {peak['torch']:.0f} GFLOP/s{one}")
+
+    if "mlp" in args.cases.split(","):
+        prod = mlp_products()
+        print(f"grokking MLP's six matrix products alone (median of 60 each): numpy "
+              f"{prod['numpy']:.2f} ms, torch {prod['torch']:.2f} ms (forward with the bias)")
 
     ratios = {}
     for name in args.cases.split(","):
