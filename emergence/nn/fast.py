@@ -410,7 +410,8 @@ def norm_linear(x, norm_weight: Tensor, norm_bias: Tensor, weight: Tensor,
     are grouped differently, so it agrees with the two operations to rounding.
     """
     if not (isinstance(norm_weight, Tensor) and isinstance(norm_bias, Tensor)):
-        raise TypeError("norm_weight and norm_bias must be Tensors (a LayerNorm's scale and shift)")
+        raise TypeError("norm_weight and norm_bias must be Tensors (a LayerNorm's scale and "
+                        "shift)")
     x = check_layer_norm(check_linear(x, weight), norm_weight, norm_bias)
     xd, w = x.data, weight.data
     d = xd.shape[-1]
@@ -550,8 +551,8 @@ def softmax_cross_entropy(logits: Tensor, targets) -> Tensor:
 
     The exponentials are computed once, in place, and turned into ``(softmax − onehot)/N``
     while they are in cache (saves a second pass and a second (N, C) array); the row sums
-    are :func:`row_sums`; the rows are split over threads.
-    The two sums over all rows stay on one thread, in one piece.
+    are :func:`row_sums`; the rows are split over threads.  The two sums over all rows stay
+    on one thread, in one piece.
     """
     tgt = check_targets(logits, targets)
     c = logits.shape[-1]

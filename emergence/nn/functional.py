@@ -12,8 +12,8 @@ import numpy as np
 from .._validate import check_int
 from .tensor import Tensor, as_tensor
 
-__all__ = ["linear", "embedding", "relu", "gelu", "square", "softmax", "layer_norm", "norm_linear",
-           "self_attention", "softmax_cross_entropy", "mse", "accuracy", "cat"]
+__all__ = ["linear", "embedding", "relu", "gelu", "square", "softmax", "layer_norm",
+           "norm_linear", "self_attention", "softmax_cross_entropy", "mse", "accuracy", "cat"]
 
 
 def check_tensor(name: str, value) -> Tensor:
@@ -147,7 +147,6 @@ def layer_norm(x: Tensor, weight: Tensor | None, bias: Tensor | None, eps: float
         return grads
     parents = tuple(p for p in (x, weight, bias) if p is not None)
     return Tensor._make(out, parents, backward, "layer_norm")
-
 
 
 def norm_linear(x, norm_weight: Tensor, norm_bias: Tensor, weight: Tensor,
