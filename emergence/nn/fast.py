@@ -261,10 +261,11 @@ def _sum_rows(flat: np.ndarray, n: int, g: np.ndarray) -> np.ndarray:
     - short runs and a large table: sorted runs summed with ``np.add.reduceat`` (a one-hot
       matrix would grow as ``n × N``).
     """
-    order, rows, starts = _runs(flat)
-    long_runs = flat.size >= _LONG_RUN * len(rows) and g.size >= _RUNS_MIN_SIZE
+    distinct = np.count_nonzero(np.bincount(flat, minlength=n))  # no sort for the one-hot way
+    long_runs = flat.size >= _LONG_RUN * distinct and g.size >= _RUNS_MIN_SIZE
     if n <= _ONE_HOT_MAX_ROWS and not long_runs:
         return _one_hot(flat, n, g.dtype, len(g)) @ g             # (n, N) @ (N, dim)
+    order, rows, starts = _runs(flat)
     picked = np.take(g, order % len(g), axis=0)                  # (N, dim), sorted by index
     full = np.zeros((n, g.shape[1]), dtype=g.dtype)
     if long_runs:
